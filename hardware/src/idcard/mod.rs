@@ -1,0 +1,220 @@
+//! 二代证 (resident ID card) reader.
+//!
+//! `IdCardReader` is the boundary the kiosk sees. The SAM serial protocol driver and
+//! its pty emulator live beside this file; `SimulatedReader` is the in-process
+//! stand-in used until a port is configured.
+
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::{Duration, Instant};
+use zeroize::Zeroize;
+
+/// Which layout the card's text block uses (the type character at bytes 248..250).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardKind {
+    /// 居民身份证 (blank type character).
+    Resident,
+    /// 'J': 港澳台居民居住证.
+    HkMoTwResidence,
+    /// 'I': 外国人永久居留身份证 (2017 layout).
+    ForeignPermanentOld,
+    /// 'Y': 外国人永久居留身份证 (2023 layout).
+    ForeignPermanent2023,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    Male,
+    Female,
+    Unknown,
+}
+
+impl Sex {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Sex::Male => "男",
+            Sex::Female => "女",
+            Sex::Unknown => "未知",
+        }
+    }
+}
+
+/// Validity end: a date (YYYYMMDD) or 长期 (no expiry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Validity {
+    Until(String),
+    LongTerm,
+}
+
+/// What a card tells us. Personal data: `Debug` masks it, and it is wiped on drop.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdCard {
+    pub kind: CardKind,
+    /// Chinese name, exact (may hold characters outside the BMP or outside GBK).
+    pub name: String,
+    /// English name (foreign permanent residence cards only).
+    pub name_en: Option<String>,
+    pub sex: Sex,
+    /// Ethnic group (民族) in words, e.g. "汉"; nationality code for foreign cards.
+    pub nation: String,
+    /// YYYYMMDD.
+    pub birth_date: String,
+    pub address: String,
+    pub id_number: String,
+    pub authority: String,
+    /// YYYYMMDD.
+    pub valid_from: String,
+    pub valid_to: Validity,
+    /// 追加住址 (command 30 03), if the card has one.
+    pub extra_address: Option<String>,
+    /// WLT photo, raw; kept in memory for the session only, never logged or stored.
+    #[serde(skip)]
+    pub photo_wlt: Vec<u8>,
+}
+
+impl fmt::Debug for IdCard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdCard")
+            .field("kind", &self.kind)
+            .field("name", &crate::pii::mask_name(&self.name))
+            .field("id_number", &crate::pii::mask_id(&self.id_number))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for IdCard {
+    fn drop(&mut self) {
+        self.name.zeroize();
+        self.name_en.zeroize();
+        self.address.zeroize();
+        self.id_number.zeroize();
+        self.birth_date.zeroize();
+        self.extra_address.zeroize();
+        self.photo_wlt.zeroize();
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdCardStatus {
+    Ready,
+    NoCard,
+    Disconnected,
+    Fault(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdCardError {
+    #[error("读卡器未连接 / card reader not connected: {0}")]
+    Disconnected(String),
+    #[error("读卡器无应答 / card reader timed out")]
+    Timeout,
+    #[error("读卡失败 / card read failed: {0}")]
+    ReadFailed(String),
+    #[error("读卡器故障 / card reader fault: {0}")]
+    Fault(String),
+}
+
+/// A card reader. `poll` runs one find → select → read cycle and returns a card only
+/// once per placement: the card must leave the field before it is reported again.
+pub trait IdCardReader: Send {
+    fn poll(&mut self) -> Result<Option<IdCard>, IdCardError>;
+    fn status(&mut self) -> IdCardStatus;
+}
+
+/// In-process reader for demo mode before a port is configured: it "places" the next
+/// queued card a short while after reading starts.
+pub struct SimulatedReader {
+    cards: VecDeque<IdCard>,
+    present_after: Duration,
+    first_poll: Option<Instant>,
+    fail_with: Option<String>,
+}
+
+impl SimulatedReader {
+    pub fn new(cards: Vec<IdCard>, present_after: Duration) -> Self {
+        Self { cards: cards.into(), present_after, first_poll: None, fail_with: None }
+    }
+
+    /// The built-in demo citizen.
+    pub fn demo() -> Self {
+        Self::new(vec![demo_card()], Duration::from_millis(1500))
+    }
+
+    /// Makes every later poll fail, to exercise the fault path.
+    pub fn fail(&mut self, why: &str) {
+        self.fail_with = Some(why.to_string());
+    }
+}
+
+impl IdCardReader for SimulatedReader {
+    fn poll(&mut self) -> Result<Option<IdCard>, IdCardError> {
+        if let Some(why) = &self.fail_with {
+            return Err(IdCardError::Fault(why.clone()));
+        }
+        let started = *self.first_poll.get_or_insert_with(Instant::now);
+        if started.elapsed() < self.present_after {
+            return Ok(None);
+        }
+        self.first_poll = None;
+        // Keep the last card so a demo can be run again and again.
+        let card = if self.cards.len() > 1 { self.cards.pop_front() } else { self.cards.front().cloned() };
+        Ok(card)
+    }
+
+    fn status(&mut self) -> IdCardStatus {
+        match &self.fail_with {
+            Some(why) => IdCardStatus::Fault(why.clone()),
+            None => IdCardStatus::Ready,
+        }
+    }
+}
+
+/// A fictitious citizen with a valid GB 11643 number (sample data, not a real person).
+pub fn demo_card() -> IdCard {
+    IdCard {
+        kind: CardKind::Resident,
+        name: "张晓𠮷".to_string(),
+        name_en: None,
+        sex: Sex::Female,
+        nation: "汉".to_string(),
+        birth_date: "19900307".to_string(),
+        address: "河南省新乡市红旗区平原路100号".to_string(),
+        id_number: "410702199003070046".to_string(),
+        authority: "新乡市公安局红旗分局".to_string(),
+        valid_from: "20200101".to_string(),
+        valid_to: Validity::Until("20400101".to_string()),
+        extra_address: None,
+        photo_wlt: vec![0u8; 1024],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simulated_reader_presents_after_delay() {
+        let mut r = SimulatedReader::new(vec![demo_card()], Duration::from_millis(20));
+        assert!(r.poll().unwrap().is_none());
+        std::thread::sleep(Duration::from_millis(30));
+        let card = r.poll().unwrap().expect("card after delay");
+        assert_eq!(card.name, "张晓𠮷");
+        assert!(!format!("{card:?}").contains("410702199003070046"));
+    }
+
+    #[test]
+    fn failing_reader_reports_fault() {
+        let mut r = SimulatedReader::demo();
+        r.fail("SAM");
+        assert!(matches!(r.poll(), Err(IdCardError::Fault(_))));
+        assert_eq!(r.status(), IdCardStatus::Fault("SAM".into()));
+    }
+}
+
+/// Entry point of `devsim <device>`; returns the process exit code.
+pub fn devsim_main(args: &[String]) -> i32 {
+    let _ = args;
+    eprintln!("devsim: this emulator is not built yet");
+    2
+}

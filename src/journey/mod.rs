@@ -1,0 +1,395 @@
+//! The citizen journey as a pure state machine: `(state, event) -> (state, effects)`.
+//!
+//! No I/O, no clock, no Slint: the runtime feeds device results, touches and 1 Hz
+//! ticks in as events and executes the effects that come out. Every path is testable
+//! in microseconds.
+
+mod model;
+#[cfg(test)]
+mod tests;
+
+pub use model::*;
+
+use crate::catalog::{Catalog, FieldSource};
+
+/// What the journey needs to know besides its own state; all of it pure data.
+pub struct Ctx<'a> {
+    pub catalog: &'a Catalog,
+    /// Today as YYYYMMDD, for the card-expiry check.
+    pub today: &'a str,
+    pub timing: Timing,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Seconds without a touch before the session is reset.
+    pub idle_timeout: u32,
+    /// Seconds left when the "are you still there?" warning appears.
+    pub warn_at: u32,
+    /// Seconds the farewell screen stays up.
+    pub farewell: u32,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self { idle_timeout: 120, warn_at: 20, farewell: 8 }
+    }
+}
+
+/// One step of the machine. Consumes the state so personal data is never copied by accident.
+pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
+    let mut fx = Vec::new();
+    if ev.is_touch() {
+        s.idle_left = ctx.timing.idle_timeout;
+    }
+    match (s.screen, ev) {
+        (_, Event::Tick(secs)) => tick(&mut s, secs, ctx, &mut fx),
+        (_, Event::ToggleElder) => s.elder = !s.elder,
+        (Screen::Help, Event::CloseHelp) => s.screen = s.underlying,
+        (Screen::InactivityWarning, Event::StillHere) => s.screen = s.underlying,
+        (Screen::Attract | Screen::Submitting | Screen::Help, Event::Help) => {}
+        (screen, Event::Help) => {
+            s.underlying = screen;
+            s.screen = Screen::Help;
+        }
+        (Screen::Attract, Event::Tap) => go(&mut s, Screen::Home),
+        (Screen::Submitting, Event::Home) => {}
+        (screen, Event::Home) if screen != Screen::Attract => {
+            end_session(&mut s, &mut fx, "cancelled");
+            go(&mut s, Screen::Home);
+        }
+        (Screen::Home, Event::StartBundle(id)) => start_bundle(&mut s, &id, ctx, &mut fx),
+        (Screen::Guide, Event::ToggleItem(i)) => toggle_item(&mut s, i, ctx),
+        (Screen::Guide, Event::PrintNotice) => {
+            if let Some(sess) = &s.session {
+                fx.push(Effect::PrintNotice { bundle_id: sess.bundle_id.clone(), selected: sess.selected.clone() });
+            }
+        }
+        (Screen::Guide, Event::Next) => {
+            if s.session.as_ref().is_some_and(|x| x.selected.is_empty()) {
+                s.notice = Some("请至少选择一项要办理的事项".into());
+            } else {
+                go(&mut s, Screen::Identify);
+                fx.push(Effect::StartCardReading);
+            }
+        }
+        (Screen::Guide, Event::Back) => {
+            end_session(&mut s, &mut fx, "cancelled");
+            go(&mut s, Screen::Home);
+        }
+        (Screen::Identify, Event::CardRead(card)) => card_read(&mut s, card, ctx, &mut fx),
+        (Screen::Identify, Event::DeviceFailed { device, message }) => {
+            fx.push(Effect::StopCardReading);
+            fault(&mut s, device, message);
+        }
+        (Screen::Identify, Event::Back) => {
+            fx.push(Effect::StopCardReading);
+            go(&mut s, Screen::Guide);
+        }
+        (Screen::Form, Event::Key(c)) => form_key(&mut s, c),
+        (Screen::Form, Event::SetDelivery(d)) => {
+            if let Some(sess) = s.session.as_mut() {
+                sess.delivery = d;
+            }
+        }
+        (Screen::Form, Event::Next) => form_next(&mut s, ctx),
+        (Screen::Form, Event::Back) => {
+            if let Some(sess) = s.session.as_mut() {
+                sess.applicant = None;
+                sess.fields.clear();
+            }
+            go(&mut s, Screen::Guide);
+        }
+        (Screen::Materials, Event::Capture(i)) => capture(&mut s, i, &mut fx),
+        (Screen::Materials, Event::Defer(i)) => defer(&mut s, i),
+        (Screen::Materials, Event::Captured { slot, pages }) => {
+            if let Some(m) = s.session.as_mut().and_then(|x| x.materials.get_mut(slot)) {
+                m.state = SlotState::Captured { pages };
+            }
+        }
+        (Screen::Materials, Event::CaptureFailed { slot, message }) => {
+            if let Some(m) = s.session.as_mut().and_then(|x| x.materials.get_mut(slot)) {
+                m.state = SlotState::Failed(message);
+            }
+        }
+        (Screen::Materials, Event::DeviceFailed { device, message }) => fault(&mut s, device, message),
+        (Screen::Materials, Event::Next) => materials_next(&mut s),
+        (Screen::Materials, Event::Back) => go(&mut s, Screen::Form),
+        (Screen::Review, Event::Next) => submit(&mut s, ctx, &mut fx),
+        (Screen::Review, Event::Back) => go(&mut s, Screen::Materials),
+        (Screen::Submitting, Event::CaseQueued { local_no }) => {
+            if let Some(sess) = s.session.as_mut() {
+                let data = receipt_data(sess, &local_no, ctx);
+                sess.receipt = Some(ReceiptState { local_no, print: PrintState::Printing });
+                fx.push(Effect::PrintReceipt(data));
+            }
+            go(&mut s, Screen::Receipt);
+        }
+        (Screen::Submitting, Event::QueueFailed(message)) => {
+            fault(&mut s, Device::Storage, message);
+        }
+        (_, Event::ReceiptPrinted) => set_print(&mut s, PrintState::Printed),
+        (_, Event::PrintFailed(message)) => set_print(&mut s, PrintState::Failed(message)),
+        (Screen::Receipt, Event::Next) => go(&mut s, Screen::Rating),
+        (Screen::Rating, Event::Rate(level)) => {
+            if let Some(sess) = s.session.as_mut() {
+                if (1..=5).contains(&level) {
+                    sess.rating.level = Some(level);
+                    if !is_bad(level) {
+                        sess.rating.reasons.clear();
+                    }
+                }
+            }
+        }
+        (Screen::Rating, Event::ToggleReason(code)) => {
+            if let Some(r) = s.session.as_mut().map(|x| &mut x.rating) {
+                if !r.reasons.remove(&code) {
+                    r.reasons.insert(code);
+                }
+            }
+        }
+        (Screen::Rating, Event::SubmitRating) => submit_rating(&mut s, &mut fx),
+        (Screen::Rating, Event::SkipRating) => {
+            fx.push(Effect::Audit { kind: "rating_skipped", detail: String::new() });
+            go(&mut s, Screen::Farewell);
+        }
+        (Screen::Farewell, Event::Next | Event::Tap) => {
+            end_session(&mut s, &mut fx, "completed");
+            go(&mut s, Screen::Attract);
+        }
+        (Screen::DeviceFault, Event::Back | Event::Next) => {
+            end_session(&mut s, &mut fx, "device_fault");
+            go(&mut s, Screen::Home);
+        }
+        // Anything else (a late device result, a touch on a stale button) changes nothing.
+        _ => {}
+    }
+    (s, fx)
+}
+
+fn go(s: &mut State, screen: Screen) {
+    s.screen = screen;
+    s.notice = None;
+}
+
+fn end_session(s: &mut State, fx: &mut Vec<Effect>, why: &'static str) {
+    if s.session.take().is_some() {
+        fx.push(Effect::StopCardReading);
+        fx.push(Effect::WipeSession);
+        fx.push(Effect::Audit { kind: "session_end", detail: why.to_string() });
+    }
+    s.fault = None;
+}
+
+fn tick(s: &mut State, secs: u32, ctx: &Ctx, fx: &mut Vec<Effect>) {
+    match s.screen {
+        Screen::Attract | Screen::Submitting => return,
+        Screen::Farewell => {
+            s.idle_left = s.idle_left.min(ctx.timing.farewell).saturating_sub(secs);
+            if s.idle_left == 0 {
+                end_session(s, fx, "completed");
+                go(s, Screen::Attract);
+            }
+            return;
+        }
+        _ => {}
+    }
+    s.idle_left = s.idle_left.saturating_sub(secs);
+    if s.idle_left == 0 {
+        end_session(s, fx, "inactivity");
+        s.elder = false;
+        go(s, Screen::Attract);
+        s.idle_left = ctx.timing.idle_timeout;
+    } else if s.idle_left <= ctx.timing.warn_at && s.screen != Screen::InactivityWarning {
+        s.underlying = s.screen;
+        s.screen = Screen::InactivityWarning;
+    }
+}
+
+fn fault(s: &mut State, device: Device, message: String) {
+    s.fault = Some(Fault { device, message });
+    go(s, Screen::DeviceFault);
+}
+
+fn start_bundle(s: &mut State, id: &str, ctx: &Ctx, fx: &mut Vec<Effect>) {
+    let Some(b) = ctx.catalog.bundle(id) else {
+        s.notice = Some("该事项暂不能在本机办理，请到窗口咨询".into());
+        return;
+    };
+    s.session = Some(Session::new(b.id.clone(), b.default_selected.clone()));
+    fx.push(Effect::Audit { kind: "session_start", detail: b.id.clone() });
+    go(s, Screen::Guide);
+}
+
+fn toggle_item(s: &mut State, i: usize, ctx: &Ctx) {
+    let Some(sess) = s.session.as_mut() else { return };
+    let Some(code) = ctx.catalog.bundle(&sess.bundle_id).and_then(|b| b.matters.get(i)).cloned() else {
+        return;
+    };
+    if let Some(pos) = sess.selected.iter().position(|c| *c == code) {
+        sess.selected.remove(pos);
+    } else {
+        // Keep the catalog's order so the merged form is stable.
+        let order = &ctx.catalog.bundle(&sess.bundle_id).map(|b| b.matters.clone()).unwrap_or_default();
+        sess.selected.push(code);
+        sess.selected.sort_by_key(|c| order.iter().position(|o| o == c));
+    }
+    s.notice = None;
+}
+
+fn card_read(s: &mut State, card: Applicant, ctx: &Ctx, fx: &mut Vec<Effect>) {
+    if let Err(msg) = card.check(ctx.today) {
+        // Stay on Identify: the reader keeps polling for another card.
+        s.notice = Some(msg);
+        return;
+    }
+    fx.push(Effect::StopCardReading);
+    fx.push(Effect::Audit { kind: "card_read", detail: kiosk_hardware::pii::mask_id(&card.id_number) });
+    let Some(sess) = s.session.as_mut() else { return };
+    sess.fields = ctx
+        .catalog
+        .merged_fields(&sess.selected)
+        .into_iter()
+        .map(|f| {
+            let value = match f.source {
+                FieldSource::Card => card.field(&f.key).unwrap_or_default(),
+                FieldSource::ECert => "由电子证照自动获取".to_string(),
+                FieldSource::Default | FieldSource::Typed => String::new(),
+            };
+            FormField { key: f.key, label: f.label, source: f.source, value }
+        })
+        .collect();
+    sess.applicant = Some(card);
+    go(s, Screen::Form);
+}
+
+fn form_key(s: &mut State, c: char) {
+    let Some(sess) = s.session.as_mut() else { return };
+    match c {
+        '\u{8}' => {
+            sess.phone.pop();
+        }
+        '0'..='9' if sess.phone.len() < 11 => sess.phone.push(c),
+        _ => {}
+    }
+    s.notice = None;
+}
+
+fn form_next(s: &mut State, ctx: &Ctx) {
+    let Some(sess) = s.session.as_mut() else { return };
+    if !valid_mobile(&sess.phone) {
+        s.notice = Some("请输入11位手机号码，用于接收办理进度短信".into());
+        return;
+    }
+    let phone = sess.phone.clone();
+    for f in sess.fields.iter_mut().filter(|f| f.key == "applicant.phone") {
+        f.value = phone.clone();
+    }
+    sess.materials = ctx
+        .catalog
+        .merged_materials(&sess.selected)
+        .into_iter()
+        .map(|m| MaterialSlot {
+            state: if m.e_cert { SlotState::ECert } else { SlotState::Todo },
+            key: m.key,
+            name: m.name,
+            required: m.required,
+            deferrable: m.deferrable,
+        })
+        .collect();
+    go(s, Screen::Materials);
+}
+
+pub fn valid_mobile(p: &str) -> bool {
+    p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn capture(s: &mut State, i: usize, fx: &mut Vec<Effect>) {
+    let Some(slot) = s.session.as_mut().and_then(|x| x.materials.get_mut(i)) else { return };
+    if matches!(slot.state, SlotState::ECert | SlotState::Capturing) {
+        return;
+    }
+    slot.state = SlotState::Capturing;
+    fx.push(Effect::Capture { slot: i, material_key: slot.key.clone() });
+    s.notice = None;
+}
+
+fn defer(s: &mut State, i: usize) {
+    let Some(slot) = s.session.as_mut().and_then(|x| x.materials.get_mut(i)) else { return };
+    if slot.deferrable && matches!(slot.state, SlotState::Todo | SlotState::Failed(_)) {
+        slot.state = SlotState::Deferred;
+    }
+}
+
+fn materials_next(s: &mut State) {
+    let Some(sess) = s.session.as_ref() else { return };
+    let missing: Vec<&str> = sess
+        .materials
+        .iter()
+        .filter(|m| m.required && !m.state.is_satisfied())
+        .map(|m| m.name.as_str())
+        .collect();
+    if missing.is_empty() {
+        go(s, Screen::Review);
+    } else {
+        s.notice = Some(format!("还需要拍摄：{}", missing.join("、")));
+    }
+}
+
+fn submit(s: &mut State, ctx: &Ctx, fx: &mut Vec<Effect>) {
+    let Some(sess) = s.session.as_ref() else { return };
+    let Some(applicant) = sess.applicant.clone() else { return };
+    let bundle_name = ctx.catalog.bundle(&sess.bundle_id).map(|b| b.name.clone()).unwrap_or_default();
+    fx.push(Effect::EnqueueCase(Box::new(CaseDraft {
+        bundle_id: sess.bundle_id.clone(),
+        bundle_name,
+        matter_codes: sess.selected.clone(),
+        applicant,
+        phone: sess.phone.clone(),
+        delivery: sess.delivery,
+        materials: sess.materials.iter().map(|m| (m.key.clone(), m.state.clone())).collect(),
+    })));
+    go(s, Screen::Submitting);
+}
+
+fn receipt_data(sess: &Session, local_no: &str, ctx: &Ctx) -> ReceiptData {
+    let bundle = ctx.catalog.bundle(&sess.bundle_id);
+    ReceiptData {
+        local_no: local_no.to_string(),
+        bundle_name: bundle.map(|b| b.name.clone()).unwrap_or_default(),
+        matters: sess.selected.iter().filter_map(|c| ctx.catalog.matter(c)).map(|m| m.name.clone()).collect(),
+        deferred: sess.materials.iter().filter(|m| m.state == SlotState::Deferred).map(|m| m.name.clone()).collect(),
+        delivery: sess.delivery,
+        window: bundle.map(|b| b.window.clone()).unwrap_or_default(),
+        promised_days: sess.selected.iter().filter_map(|c| ctx.catalog.matter(c)).map(|m| m.promised_days).max().unwrap_or(0),
+    }
+}
+
+fn set_print(s: &mut State, p: PrintState) {
+    if let Some(r) = s.session.as_mut().and_then(|x| x.receipt.as_mut()) {
+        r.print = p;
+    }
+}
+
+pub fn is_bad(level: u8) -> bool {
+    level >= 4
+}
+
+fn submit_rating(s: &mut State, fx: &mut Vec<Effect>) {
+    let Some(sess) = s.session.as_mut() else { return };
+    let Some(level) = sess.rating.level else {
+        s.notice = Some("请先选择一个评价".into());
+        return;
+    };
+    if is_bad(level) && sess.rating.reasons.is_empty() {
+        s.notice = Some("请选择不满意的原因（可多选），帮助我们改进".into());
+        return;
+    }
+    let Some(receipt) = &sess.receipt else { return };
+    fx.push(Effect::StoreRating(RatingRecord {
+        local_no: receipt.local_no.clone(),
+        level,
+        reasons: sess.rating.reasons.iter().cloned().collect(),
+    }));
+    go(s, Screen::Farewell);
+}

@@ -1,0 +1,399 @@
+//! Data of the journey: screens, events, effects and the session.
+
+use crate::catalog::FieldSource;
+use kiosk_hardware::idcard::{IdCard, Validity};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use zeroize::Zeroize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Attract,
+    Home,
+    Guide,
+    Identify,
+    Form,
+    Materials,
+    Review,
+    Submitting,
+    Receipt,
+    Rating,
+    Farewell,
+    Help,
+    DeviceFault,
+    InactivityWarning,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 14] = [
+        Screen::Attract,
+        Screen::Home,
+        Screen::Guide,
+        Screen::Identify,
+        Screen::Form,
+        Screen::Materials,
+        Screen::Review,
+        Screen::Submitting,
+        Screen::Receipt,
+        Screen::Rating,
+        Screen::Farewell,
+        Screen::Help,
+        Screen::DeviceFault,
+        Screen::InactivityWarning,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Attract => "attract",
+            Screen::Home => "home",
+            Screen::Guide => "guide",
+            Screen::Identify => "identify",
+            Screen::Form => "form",
+            Screen::Materials => "materials",
+            Screen::Review => "review",
+            Screen::Submitting => "submitting",
+            Screen::Receipt => "receipt",
+            Screen::Rating => "rating",
+            Screen::Farewell => "farewell",
+            Screen::Help => "help",
+            Screen::DeviceFault => "fault",
+            Screen::InactivityWarning => "idle-warning",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Screen> {
+        Screen::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Position in the step indicator 告知 → 身份 → 填表 → 材料 → 确认 → 回执 → 评价.
+    pub fn step_index(self) -> Option<usize> {
+        Some(match self {
+            Screen::Guide => 0,
+            Screen::Identify => 1,
+            Screen::Form => 2,
+            Screen::Materials => 3,
+            Screen::Review | Screen::Submitting => 4,
+            Screen::Receipt => 5,
+            Screen::Rating => 6,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Device {
+    IdCard,
+    Scanner,
+    Printer,
+    Storage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub device: Device,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Delivery {
+    #[default]
+    Window,
+    Post,
+}
+
+/// The applicant as read from the ID card. Personal data: masked in Debug, wiped on drop.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub name: String,
+    pub id_number: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub address: String,
+    /// YYYYMMDD, or None for 长期.
+    pub valid_to: Option<String>,
+}
+
+impl std::fmt::Debug for Applicant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Applicant({})", kiosk_hardware::pii::mask_id(&self.id_number))
+    }
+}
+
+impl Drop for Applicant {
+    fn drop(&mut self) {
+        self.name.zeroize();
+        self.id_number.zeroize();
+        self.birth_date.zeroize();
+        self.address.zeroize();
+    }
+}
+
+impl From<&IdCard> for Applicant {
+    fn from(c: &IdCard) -> Self {
+        Applicant {
+            name: c.name.clone(),
+            id_number: c.id_number.clone(),
+            sex: c.sex.label_zh().to_string(),
+            birth_date: c.birth_date.clone(),
+            address: c.extra_address.clone().map(|a| format!("{}{}", c.address, a)).unwrap_or_else(|| c.address.clone()),
+            valid_to: match &c.valid_to {
+                Validity::Until(d) => Some(d.clone()),
+                Validity::LongTerm => None,
+            },
+        }
+    }
+}
+
+impl Applicant {
+    pub fn field(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "applicant.name" => self.name.clone(),
+            "applicant.id_number" => self.id_number.clone(),
+            "applicant.sex" => self.sex.clone(),
+            "applicant.birth_date" => self.birth_date.clone(),
+            "applicant.address" => self.address.clone(),
+            _ => return None,
+        })
+    }
+
+    /// Checks the card can be used today; the error is a message for the citizen.
+    pub fn check(&self, today: &str) -> Result<(), String> {
+        if !gb11643_valid(&self.id_number) {
+            return Err("身份证号码校验未通过，请确认是本人有效身份证件，或到窗口办理".into());
+        }
+        if let Some(to) = &self.valid_to {
+            if to.as_str() < today {
+                return Err("您的身份证已过有效期，请先到公安机关换领，或到窗口办理".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// GB 11643 check digit of an 18-character citizen ID number.
+pub fn gb11643_valid(id: &str) -> bool {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let b = id.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let r = b[..17].iter().zip(W).map(|(d, w)| (d - b'0') as u32 * w).sum::<u32>() % 11;
+    b"10X98765432"[r as usize] == b[17].to_ascii_uppercase()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormField {
+    pub key: String,
+    pub label: String,
+    pub source: FieldSource,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SlotState {
+    Todo,
+    Capturing,
+    Captured { pages: u32 },
+    Failed(String),
+    /// Replaced by an electronic certificate: nothing to scan.
+    ECert,
+    /// 容缺: to be brought later under a commitment.
+    Deferred,
+}
+
+impl SlotState {
+    pub fn is_satisfied(&self) -> bool {
+        matches!(self, SlotState::Captured { .. } | SlotState::ECert | SlotState::Deferred)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialSlot {
+    pub key: String,
+    pub name: String,
+    pub required: bool,
+    pub deferrable: bool,
+    pub state: SlotState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrintState {
+    Printing,
+    Printed,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptState {
+    pub local_no: String,
+    pub print: PrintState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RatingDraft {
+    /// GB/T 39046 coding: 1 非常满意 … 5 非常不满意.
+    pub level: Option<u8>,
+    pub reasons: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub bundle_id: String,
+    pub selected: Vec<String>,
+    pub applicant: Option<Applicant>,
+    pub fields: Vec<FormField>,
+    pub phone: String,
+    pub delivery: Delivery,
+    pub materials: Vec<MaterialSlot>,
+    pub receipt: Option<ReceiptState>,
+    pub rating: RatingDraft,
+}
+
+impl Session {
+    pub fn new(bundle_id: String, selected: Vec<String>) -> Self {
+        Session {
+            bundle_id,
+            selected,
+            applicant: None,
+            fields: Vec::new(),
+            phone: String::new(),
+            delivery: Delivery::Window,
+            materials: Vec::new(),
+            receipt: None,
+            rating: RatingDraft::default(),
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.phone.zeroize();
+        for f in &mut self.fields {
+            f.value.zeroize();
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    pub screen: Screen,
+    /// The screen under an overlay (Help, InactivityWarning).
+    pub underlying: Screen,
+    pub elder: bool,
+    pub idle_left: u32,
+    pub session: Option<Session>,
+    pub fault: Option<Fault>,
+    /// A message for the citizen on the current screen (what happened, what to do).
+    pub notice: Option<String>,
+}
+
+impl State {
+    pub fn new(idle_timeout: u32) -> Self {
+        State {
+            screen: Screen::Attract,
+            underlying: Screen::Attract,
+            elder: false,
+            idle_left: idle_timeout,
+            session: None,
+            fault: None,
+            notice: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    // Touches.
+    Tap,
+    StartBundle(String),
+    ToggleItem(usize),
+    PrintNotice,
+    Next,
+    Back,
+    Home,
+    Help,
+    CloseHelp,
+    StillHere,
+    ToggleElder,
+    /// A keypad key: a digit, or '\u{8}' for delete.
+    Key(char),
+    SetDelivery(Delivery),
+    Capture(usize),
+    Defer(usize),
+    Rate(u8),
+    ToggleReason(String),
+    SubmitRating,
+    SkipRating,
+    // Results from the runtime.
+    CardRead(Applicant),
+    Captured { slot: usize, pages: u32 },
+    CaptureFailed { slot: usize, message: String },
+    DeviceFailed { device: Device, message: String },
+    CaseQueued { local_no: String },
+    QueueFailed(String),
+    ReceiptPrinted,
+    PrintFailed(String),
+    /// Seconds elapsed (the runtime sends 1 per second).
+    Tick(u32),
+}
+
+impl Event {
+    pub fn is_touch(&self) -> bool {
+        !matches!(
+            self,
+            Event::CardRead(_)
+                | Event::Captured { .. }
+                | Event::CaptureFailed { .. }
+                | Event::DeviceFailed { .. }
+                | Event::CaseQueued { .. }
+                | Event::QueueFailed(_)
+                | Event::ReceiptPrinted
+                | Event::PrintFailed(_)
+                | Event::Tick(_)
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseDraft {
+    pub bundle_id: String,
+    pub bundle_name: String,
+    pub matter_codes: Vec<String>,
+    pub applicant: Applicant,
+    pub phone: String,
+    pub delivery: Delivery,
+    pub materials: Vec<(String, SlotState)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptData {
+    pub local_no: String,
+    pub bundle_name: String,
+    pub matters: Vec<String>,
+    pub deferred: Vec<String>,
+    pub delivery: Delivery,
+    pub window: String,
+    pub promised_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingRecord {
+    pub local_no: String,
+    pub level: u8,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    StartCardReading,
+    StopCardReading,
+    Capture { slot: usize, material_key: String },
+    EnqueueCase(Box<CaseDraft>),
+    PrintReceipt(ReceiptData),
+    PrintNotice { bundle_id: String, selected: Vec<String> },
+    StoreRating(RatingRecord),
+    /// An audit record; `detail` never holds unmasked personal data.
+    Audit { kind: &'static str, detail: String },
+    /// Forget everything personal held outside the journey (scans, photo).
+    WipeSession,
+}

@@ -1,0 +1,420 @@
+use super::*;
+use crate::catalog::Catalog;
+
+fn ctx(cat: &Catalog) -> Ctx<'_> {
+    Ctx { catalog: cat, today: "20261121", timing: Timing::default() }
+}
+
+fn applicant() -> Applicant {
+    Applicant {
+        name: "张晓𠮷".into(),
+        id_number: "410702199003070046".into(),
+        sex: "女".into(),
+        birth_date: "19900307".into(),
+        address: "河南省新乡市红旗区平原路100号".into(),
+        valid_to: Some("20400101".into()),
+    }
+}
+
+/// Runs events from a fresh state, returning the state and all effects.
+fn run(cat: &Catalog, events: Vec<Event>) -> (State, Vec<Effect>) {
+    run_from(State::new(120), cat, events)
+}
+
+fn run_from(mut s: State, cat: &Catalog, events: Vec<Event>) -> (State, Vec<Effect>) {
+    let c = ctx(cat);
+    let mut all = Vec::new();
+    for e in events {
+        let (ns, fx) = step(s, e, &c);
+        s = ns;
+        all.extend(fx);
+    }
+    (s, all)
+}
+
+fn to_form() -> Vec<Event> {
+    vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::CardRead(applicant())]
+}
+
+fn phone() -> Vec<Event> {
+    "13812345678".chars().map(Event::Key).collect()
+}
+
+fn to_materials() -> Vec<Event> {
+    let mut v = to_form();
+    v.extend(phone());
+    v.push(Event::Next);
+    v
+}
+
+fn capture_all(s: &State) -> Vec<Event> {
+    let mut v = Vec::new();
+    for (i, m) in s.session.as_ref().unwrap().materials.iter().enumerate() {
+        if m.state == SlotState::Todo {
+            v.push(Event::Capture(i));
+            v.push(Event::Captured { slot: i, pages: 1 });
+        }
+    }
+    v
+}
+
+fn to_receipt(cat: &Catalog) -> (State, Vec<Effect>) {
+    let (s, mut fx) = run(cat, to_materials());
+    let mut ev = capture_all(&s);
+    ev.extend([Event::Next, Event::Next, Event::CaseQueued { local_no: "XX0001-000001".into() }]);
+    let (s, more) = run_from(s, cat, ev);
+    fx.extend(more);
+    (s, fx)
+}
+
+#[test]
+fn attract_tap_goes_home_and_bundle_opens_guide() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(&cat, vec![Event::Tap]);
+    assert_eq!(s.screen, Screen::Home);
+    assert!(fx.is_empty());
+    let (s, fx) = run_from(s, &cat, vec![Event::StartBundle("newborn".into())]);
+    assert_eq!(s.screen, Screen::Guide);
+    assert_eq!(s.session.as_ref().unwrap().selected.len(), 5);
+    assert!(matches!(fx[0], Effect::Audit { kind: "session_start", .. }));
+}
+
+#[test]
+fn unknown_bundle_stays_home_with_a_message() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, vec![Event::Tap, Event::StartBundle("nope".into())]);
+    assert_eq!(s.screen, Screen::Home);
+    assert!(s.notice.unwrap().contains("窗口"));
+}
+
+#[test]
+fn guide_toggles_items_and_needs_one() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, vec![Event::Tap, Event::StartBundle("newborn".into()), Event::ToggleItem(6)]);
+    assert_eq!(s.session.as_ref().unwrap().selected.len(), 6);
+    let mut ev: Vec<Event> = (0..7).map(Event::ToggleItem).collect();
+    ev.push(Event::Next);
+    let (s, fx) = run_from(s, &cat, ev);
+    // Toggling all seven flips each: only the one that was off (index 4) is now on.
+    assert_eq!(s.session.as_ref().unwrap().selected.len(), 1);
+    assert_eq!(s.screen, Screen::Identify);
+    assert!(fx.contains(&Effect::StartCardReading));
+    let (s, _) = run_from(s, &cat, vec![Event::Back, Event::ToggleItem(4), Event::Next]);
+    assert_eq!(s.screen, Screen::Guide);
+    assert!(s.notice.unwrap().contains("至少选择"));
+}
+
+#[test]
+fn guide_can_print_notice_and_back_ends_session() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(&cat, vec![Event::Tap, Event::StartBundle("newborn".into()), Event::PrintNotice]);
+    assert!(matches!(fx.last(), Some(Effect::PrintNotice { .. })));
+    let (s, fx) = run_from(s, &cat, vec![Event::Back]);
+    assert_eq!(s.screen, Screen::Home);
+    assert!(s.session.is_none());
+    assert!(fx.contains(&Effect::WipeSession));
+}
+
+#[test]
+fn card_fills_form_from_card() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(&cat, to_form());
+    assert_eq!(s.screen, Screen::Form);
+    assert!(fx.contains(&Effect::StopCardReading));
+    let sess = s.session.unwrap();
+    let name = sess.fields.iter().find(|f| f.key == "applicant.name").unwrap();
+    assert_eq!(name.value, "张晓𠮷");
+    assert_eq!(name.source, crate::catalog::FieldSource::Card);
+    let auto = sess.fields.iter().filter(|f| !f.value.is_empty()).count();
+    assert!(auto * 2 >= sess.fields.len(), "at least half auto-filled: {auto}/{}", sess.fields.len());
+    // The audit never carries the whole number.
+    let audit = fx.iter().find_map(|e| match e {
+        Effect::Audit { kind: "card_read", detail } => Some(detail.clone()),
+        _ => None,
+    });
+    assert_eq!(audit.unwrap(), "4107**********0046");
+}
+
+#[test]
+fn expired_or_bad_card_stays_on_identify_with_message() {
+    let cat = Catalog::seed();
+    let mut expired = applicant();
+    expired.valid_to = Some("20200101".into());
+    let (s, _) = run(
+        &cat,
+        vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::CardRead(expired)],
+    );
+    assert_eq!(s.screen, Screen::Identify);
+    assert!(s.notice.as_ref().unwrap().contains("有效期"));
+    let mut bad = applicant();
+    bad.id_number = "410702199003070047".into();
+    let (s, _) = run_from(s, &cat, vec![Event::CardRead(bad)]);
+    assert!(s.notice.unwrap().contains("校验"));
+    let mut long_term = applicant();
+    long_term.valid_to = None;
+    assert!(long_term.check("20991231").is_ok());
+}
+
+#[test]
+fn reader_failure_leads_to_device_fault_and_home() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(
+        &cat,
+        vec![
+            Event::Tap,
+            Event::StartBundle("newborn".into()),
+            Event::Next,
+            Event::DeviceFailed { device: Device::IdCard, message: "SAM".into() },
+        ],
+    );
+    assert_eq!(s.screen, Screen::DeviceFault);
+    assert_eq!(s.fault.as_ref().unwrap().device, Device::IdCard);
+    assert!(fx.contains(&Effect::StopCardReading));
+    let (s, fx) = run_from(s, &cat, vec![Event::Next]);
+    assert_eq!(s.screen, Screen::Home);
+    assert!(s.session.is_none() && s.fault.is_none());
+    assert!(fx.contains(&Effect::WipeSession));
+}
+
+#[test]
+fn identify_back_stops_reader() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(&cat, vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::Back]);
+    assert_eq!(s.screen, Screen::Guide);
+    assert_eq!(fx.last(), Some(&Effect::StopCardReading));
+}
+
+#[test]
+fn phone_keypad_validates() {
+    let cat = Catalog::seed();
+    let mut ev = to_form();
+    ev.extend("1381234".chars().map(Event::Key));
+    ev.push(Event::Next);
+    let (s, _) = run(&cat, ev);
+    assert_eq!(s.screen, Screen::Form);
+    assert!(s.notice.as_ref().unwrap().contains("11位"));
+    let mut ev: Vec<Event> = "56789999".chars().map(Event::Key).collect();
+    ev.push(Event::Key('\u{8}'));
+    ev.push(Event::SetDelivery(Delivery::Post));
+    let (s, _) = run_from(s, &cat, ev);
+    let sess = s.session.as_ref().unwrap();
+    assert_eq!(sess.phone, "1381234567");
+    assert_eq!(sess.delivery, Delivery::Post);
+    let (s, _) = run_from(s, &cat, vec![Event::Key('8'), Event::Next]);
+    assert_eq!(s.screen, Screen::Materials);
+    let (s, _) = run_from(s, &cat, vec![Event::Back, Event::Back]);
+    assert_eq!(s.screen, Screen::Guide);
+    assert!(s.session.as_ref().unwrap().applicant.is_none());
+}
+
+#[test]
+fn materials_merge_ecert_capture_defer() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, to_materials());
+    let mats = &s.session.as_ref().unwrap().materials;
+    assert_eq!(mats.iter().filter(|m| m.key == "id_card").count(), 1);
+    assert_eq!(mats.iter().find(|m| m.key == "id_card").unwrap().state, SlotState::ECert);
+    // Next with nothing scanned names what is missing.
+    let (s, _) = run_from(s, &cat, vec![Event::Next]);
+    assert!(s.notice.as_ref().unwrap().contains("户口簿"));
+    let hh = s.session.as_ref().unwrap().materials.iter().position(|m| m.key == "household_register").unwrap();
+    let (s, fx) = run_from(s, &cat, vec![Event::Capture(hh), Event::Capture(hh)]);
+    assert_eq!(fx, vec![Effect::Capture { slot: hh, material_key: "household_register".into() }]);
+    let (s, _) = run_from(s, &cat, vec![Event::CaptureFailed { slot: hh, message: "太暗".into() }]);
+    assert_eq!(s.session.as_ref().unwrap().materials[hh].state, SlotState::Failed("太暗".into()));
+    // Not deferrable: Defer does nothing.
+    let (s, _) = run_from(s, &cat, vec![Event::Defer(hh)]);
+    assert!(matches!(s.session.as_ref().unwrap().materials[hh].state, SlotState::Failed(_)));
+    let ev = capture_all(&s);
+    let (s, _) = run_from(s, &cat, ev);
+    let (s, _) = run_from(s, &cat, vec![Event::Capture(hh), Event::Captured { slot: hh, pages: 2 }, Event::Next]);
+    assert_eq!(s.screen, Screen::Review);
+    let (s, _) = run_from(s, &cat, vec![Event::Back]);
+    assert_eq!(s.screen, Screen::Materials);
+}
+
+#[test]
+fn scanner_fault_mid_materials() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, to_materials());
+    let (s, _) = run_from(s, &cat, vec![Event::DeviceFailed { device: Device::Scanner, message: "断开".into() }]);
+    assert_eq!(s.screen, Screen::DeviceFault);
+}
+
+#[test]
+fn deferrable_material_can_be_deferred() {
+    let cat = Catalog::seed();
+    // Only 生育医疗费用报销 (index 4): bank card is deferrable.
+    let mut ev = vec![Event::Tap, Event::StartBundle("newborn".into())];
+    for i in [0, 1, 2, 3, 5] {
+        ev.push(Event::ToggleItem(i));
+    }
+    ev.push(Event::ToggleItem(4));
+    ev.extend([Event::Next, Event::CardRead(applicant())]);
+    ev.extend(phone());
+    ev.push(Event::Next);
+    let (s, _) = run(&cat, ev);
+    let mats = &s.session.as_ref().unwrap().materials;
+    let bank = mats.iter().position(|m| m.key == "bank_card").unwrap();
+    assert!(mats[bank].deferrable);
+    let (s, _) = run_from(s, &cat, vec![Event::Defer(bank)]);
+    assert_eq!(s.session.as_ref().unwrap().materials[bank].state, SlotState::Deferred);
+}
+
+#[test]
+fn submit_queues_once_then_receipt_prints() {
+    let cat = Catalog::seed();
+    let (s, fx) = to_receipt(&cat);
+    let enq: Vec<_> = fx.iter().filter(|e| matches!(e, Effect::EnqueueCase(_))).collect();
+    assert_eq!(enq.len(), 1);
+    if let Effect::EnqueueCase(d) = enq[0] {
+        assert_eq!(d.applicant.name, "张晓𠮷");
+        assert_eq!(d.phone, "13812345678");
+        assert_eq!(d.matter_codes.len(), 5);
+    }
+    assert_eq!(s.screen, Screen::Receipt);
+    let Some(Effect::PrintReceipt(r)) = fx.last() else { panic!("print effect") };
+    assert_eq!(r.local_no, "XX0001-000001");
+    assert_eq!(r.matters.len(), 5);
+    let (s, _) = run_from(s, &cat, vec![Event::PrintFailed("缺纸".into())]);
+    assert_eq!(s.session.as_ref().unwrap().receipt.as_ref().unwrap().print, PrintState::Failed("缺纸".into()));
+    let (s, _) = run_from(s, &cat, vec![Event::ReceiptPrinted]);
+    assert_eq!(s.session.as_ref().unwrap().receipt.as_ref().unwrap().print, PrintState::Printed);
+}
+
+#[test]
+fn submitting_ignores_home_and_queue_failure_is_a_fault() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, to_materials());
+    let mut ev = capture_all(&s);
+    ev.extend([Event::Next, Event::Next, Event::Home, Event::Tick(500)]);
+    let (s, _) = run_from(s, &cat, ev);
+    assert_eq!(s.screen, Screen::Submitting);
+    let (s, _) = run_from(s, &cat, vec![Event::QueueFailed("disk full".into())]);
+    assert_eq!(s.screen, Screen::DeviceFault);
+    assert_eq!(s.fault.unwrap().device, Device::Storage);
+}
+
+#[test]
+fn good_rating_is_stored_and_farewell_returns_to_attract() {
+    let cat = Catalog::seed();
+    let (s, _) = to_receipt(&cat);
+    let (s, fx) = run_from(s, &cat, vec![Event::Next, Event::SubmitRating]);
+    assert_eq!(s.screen, Screen::Rating);
+    assert!(fx.is_empty());
+    let (s, fx) = run_from(s, &cat, vec![Event::Rate(1), Event::SubmitRating]);
+    assert_eq!(s.screen, Screen::Farewell);
+    assert_eq!(
+        fx,
+        vec![Effect::StoreRating(RatingRecord { local_no: "XX0001-000001".into(), level: 1, reasons: vec![] })]
+    );
+    let (s, fx) = run_from(s, &cat, vec![Event::Tick(8)]);
+    assert_eq!(s.screen, Screen::Attract);
+    assert!(s.session.is_none());
+    assert!(fx.contains(&Effect::WipeSession));
+}
+
+#[test]
+fn bad_rating_needs_a_reason() {
+    let cat = Catalog::seed();
+    let (s, _) = to_receipt(&cat);
+    let (s, fx) = run_from(s, &cat, vec![Event::Next, Event::Rate(5), Event::SubmitRating]);
+    assert!(fx.is_empty());
+    assert!(s.notice.as_ref().unwrap().contains("原因"));
+    let (s, fx) = run_from(
+        s,
+        &cat,
+        vec![Event::ToggleReason("R02".into()), Event::ToggleReason("R03".into()), Event::ToggleReason("R03".into()), Event::Rate(9), Event::SubmitRating],
+    );
+    assert_eq!(s.screen, Screen::Farewell);
+    assert_eq!(fx, vec![Effect::StoreRating(RatingRecord { local_no: "XX0001-000001".into(), level: 5, reasons: vec!["R02".into()] })]);
+    let (s, fx) = run_from(s, &cat, vec![Event::Tap]);
+    assert_eq!(s.screen, Screen::Attract);
+    assert!(fx.contains(&Effect::WipeSession));
+}
+
+#[test]
+fn rating_can_be_skipped_but_not_set_by_anyone_else() {
+    let cat = Catalog::seed();
+    let (s, _) = to_receipt(&cat);
+    // A rating event outside the Rating screen does nothing.
+    let (s, fx) = run_from(s, &cat, vec![Event::Rate(1), Event::SubmitRating]);
+    assert!(fx.is_empty());
+    assert_eq!(s.session.as_ref().unwrap().rating.level, None);
+    let (s, fx) = run_from(s, &cat, vec![Event::Next, Event::SkipRating]);
+    assert_eq!(s.screen, Screen::Farewell);
+    assert!(matches!(fx[0], Effect::Audit { kind: "rating_skipped", .. }));
+}
+
+#[test]
+fn inactivity_warns_then_resets_and_clears_personal_data() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, to_form());
+    assert!(s.session.as_ref().unwrap().applicant.is_some());
+    let (s, fx) = run_from(s, &cat, vec![Event::Tick(100)]);
+    assert_eq!(s.screen, Screen::InactivityWarning);
+    assert!(fx.is_empty());
+    // A touch on "still here" restores the screen and the full timeout.
+    let (s, _) = run_from(s, &cat, vec![Event::StillHere]);
+    assert_eq!(s.screen, Screen::Form);
+    assert_eq!(s.idle_left, 120);
+    let (s, fx) = run_from(s, &cat, vec![Event::ToggleElder, Event::Tick(100), Event::Tick(20)]);
+    assert_eq!(s.screen, Screen::Attract);
+    assert!(s.session.is_none(), "personal data cleared");
+    assert!(!s.elder, "elder mode is per citizen");
+    assert!(fx.contains(&Effect::WipeSession));
+    assert!(fx.contains(&Effect::StopCardReading));
+    assert!(fx.contains(&Effect::Audit { kind: "session_end", detail: "inactivity".into() }));
+}
+
+#[test]
+fn attract_and_submitting_never_time_out() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(&cat, vec![Event::Tick(10_000)]);
+    assert_eq!(s.screen, Screen::Attract);
+    assert!(fx.is_empty());
+}
+
+#[test]
+fn help_overlays_and_returns() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Help]);
+    assert_eq!(s.screen, Screen::Help);
+    let (s, _) = run_from(s, &cat, vec![Event::Help, Event::CloseHelp]);
+    assert_eq!(s.screen, Screen::Guide);
+    let (s, _) = run(&cat, vec![Event::Help]);
+    assert_eq!(s.screen, Screen::Attract);
+}
+
+#[test]
+fn home_mid_journey_ends_session() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(&cat, [to_form(), vec![Event::Home]].concat());
+    assert_eq!(s.screen, Screen::Home);
+    assert!(s.session.is_none());
+    assert!(fx.contains(&Effect::WipeSession));
+}
+
+#[test]
+fn late_results_are_ignored() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(&cat, vec![Event::Tap, Event::CardRead(applicant()), Event::Captured { slot: 0, pages: 1 }]);
+    assert_eq!(s.screen, Screen::Home);
+    assert!(s.session.is_none());
+    assert!(fx.is_empty());
+}
+
+#[test]
+fn check_digit() {
+    assert!(gb11643_valid("410702199003070046"));
+    assert!(gb11643_valid("41070219900307002x"));
+    assert!(!gb11643_valid("410702199003070047"));
+    assert!(!gb11643_valid("41070219900307004"));
+}
+
+#[test]
+fn screen_names_round_trip() {
+    for s in Screen::ALL {
+        assert_eq!(Screen::from_name(s.name()), Some(s));
+    }
+}

@@ -1,0 +1,4 @@
+//! The kiosk application: journey, catalog, store, intake, runtime and UI bridge.
+
+pub mod catalog;
+pub mod journey;
