@@ -4,6 +4,22 @@
 //! its pty emulator live beside this file; `SimulatedReader` is the in-process
 //! stand-in used until a port is configured.
 
+pub mod card;
+pub mod codec;
+mod devsim;
+mod diag;
+pub mod driver;
+pub mod emulator;
+mod poller;
+pub mod tables;
+
+pub use card::{CardProblem, CardSpec};
+pub use codec::Sw3;
+pub use diag::diag_read_one;
+pub use driver::{SamConfig, SamReader};
+pub use emulator::{Emulator, EmulatorConfig, Fault};
+pub use poller::{spawn_poller, Poller, ReaderEvent};
+
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::fmt;
@@ -71,6 +87,33 @@ pub struct IdCard {
     /// WLT photo, raw; kept in memory for the session only, never logged or stored.
     #[serde(skip)]
     pub photo_wlt: Vec<u8>,
+    /// Fields only some card types have. `CardSupplement::default()` for a plain card.
+    #[serde(default)]
+    pub supplement: CardSupplement,
+}
+
+/// Fields that only some layouts carry.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardSupplement {
+    /// GB 3304 code as read from the card ("01"), resident cards.
+    pub nation_code: Option<String>,
+    /// 'J': 通行证号码.
+    pub pass_number: Option<String>,
+    /// 'J': 签发次数.
+    pub issue_count: Option<String>,
+    /// 'Y': 换证次数.
+    pub renewal_count: Option<String>,
+    /// 'I': 证件版本号.
+    pub card_version: Option<String>,
+    /// Fingerprint block (command 30 10 only); memory only, never logged or stored.
+    #[serde(skip)]
+    pub fingerprint: Vec<u8>,
+}
+
+impl fmt::Debug for CardSupplement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CardSupplement").finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for IdCard {
@@ -92,6 +135,8 @@ impl Drop for IdCard {
         self.birth_date.zeroize();
         self.extra_address.zeroize();
         self.photo_wlt.zeroize();
+        self.supplement.pass_number.zeroize();
+        self.supplement.fingerprint.zeroize();
     }
 }
 
@@ -113,6 +158,15 @@ pub enum IdCardError {
     ReadFailed(String),
     #[error("读卡器故障 / card reader fault: {0}")]
     Fault(String),
+    /// The SAM answered a command with a failure status.
+    #[error("读卡器返回错误 / card reader error ({step}): {sw3}")]
+    Sam { step: &'static str, sw3: Sw3 },
+    /// Frames that could not be decoded, even after retries.
+    #[error("读卡器通信错误 / card reader protocol error: {0}")]
+    Protocol(String),
+    /// The card's data could not be understood.
+    #[error("无法识别证件信息 / card data not understood: {0}")]
+    CardData(String),
 }
 
 /// A card reader. `poll` runs one find → select → read cycle and returns a card only
@@ -133,7 +187,12 @@ pub struct SimulatedReader {
 
 impl SimulatedReader {
     pub fn new(cards: Vec<IdCard>, present_after: Duration) -> Self {
-        Self { cards: cards.into(), present_after, first_poll: None, fail_with: None }
+        Self {
+            cards: cards.into(),
+            present_after,
+            first_poll: None,
+            fail_with: None,
+        }
     }
 
     /// The built-in demo citizen.
@@ -158,7 +217,11 @@ impl IdCardReader for SimulatedReader {
         }
         self.first_poll = None;
         // Keep the last card so a demo can be run again and again.
-        let card = if self.cards.len() > 1 { self.cards.pop_front() } else { self.cards.front().cloned() };
+        let card = if self.cards.len() > 1 {
+            self.cards.pop_front()
+        } else {
+            self.cards.front().cloned()
+        };
         Ok(card)
     }
 
@@ -186,7 +249,17 @@ pub fn demo_card() -> IdCard {
         valid_to: Validity::Until("20400101".to_string()),
         extra_address: None,
         photo_wlt: vec![0u8; 1024],
+        supplement: CardSupplement {
+            nation_code: Some("01".into()),
+            ..Default::default()
+        },
     }
+}
+
+/// Entry point of `devsim idcard …` (args after "idcard"); returns the process exit code.
+/// See `devsim idcard --help`.
+pub fn devsim_main(args: &[String]) -> i32 {
+    devsim::main(args)
 }
 
 #[cfg(test)]
@@ -210,11 +283,4 @@ mod tests {
         assert!(matches!(r.poll(), Err(IdCardError::Fault(_))));
         assert_eq!(r.status(), IdCardStatus::Fault("SAM".into()));
     }
-}
-
-/// Entry point of `devsim <device>`; returns the process exit code.
-pub fn devsim_main(args: &[String]) -> i32 {
-    let _ = args;
-    eprintln!("devsim: this emulator is not built yet");
-    2
 }
