@@ -382,6 +382,8 @@ fn help_overlays_and_returns() {
     assert_eq!(s.screen, Screen::Help);
     let (s, _) = run_from(s, &cat, vec![Event::Help, Event::CloseHelp]);
     assert_eq!(s.screen, Screen::Guide);
+    let (s, _) = run_from(s, &cat, vec![Event::Help, Event::Back]);
+    assert_eq!(s.screen, Screen::Guide, "返回 closes help too");
     let (s, _) = run(&cat, vec![Event::Help]);
     assert_eq!(s.screen, Screen::Attract);
 }

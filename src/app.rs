@@ -1,0 +1,95 @@
+//! Assembles a running kiosk from its configuration: store, outbox key, intake client
+//! (or the embedded simulator), outbox worker, devices and the journey runtime.
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::intake::sim::{self, Sim, SimHandle};
+use crate::intake::IntakeClient;
+use crate::journey::Timing;
+use crate::outbox::{Backoff, Sealer, Worker};
+use crate::runtime::{self, Devices, EventTx, Services, TerminalInfo, ViewSink};
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("数据目录 {0} 无法创建: {1}")]
+    DataDir(String, std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Seal(#[from] crate::outbox::SealError),
+    #[error("intake: {0}")]
+    Intake(String),
+    #[error(transparent)]
+    Device(#[from] crate::devices::DeviceError),
+}
+
+pub struct Kiosk {
+    pub rt: tokio::runtime::Runtime,
+    pub tx: EventTx,
+    pub store: Arc<Store>,
+    pub sim: Option<SimHandle>,
+    pub catalog: Arc<Catalog>,
+    pub outbox_wake: Arc<Notify>,
+}
+
+pub fn terminal_info(cfg: &Config) -> TerminalInfo {
+    let t = &cfg.terminal;
+    TerminalInfo {
+        id: t.id.clone(),
+        site: t.site.clone(),
+        help_phone: t.help_phone.clone(),
+        progress_url: t.progress_url.clone(),
+        timing: Timing { idle_timeout: t.idle_timeout_secs, ..Timing::default() },
+        rating: cfg.rating.clone(),
+    }
+}
+
+impl Kiosk {
+    pub fn start(cfg: &Config, devices: Devices, sink: ViewSink) -> Result<Kiosk, StartError> {
+        let dir = &cfg.terminal.data_dir;
+        std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .thread_name("kiosk-rt")
+            .build()
+            .map_err(|e| StartError::Intake(e.to_string()))?;
+        let store = Arc::new(Store::open(&dir.join("kiosk.db"))?);
+        let key = cfg.intake.key_file.clone().unwrap_or_else(|| dir.join("outbox.key"));
+        let sealer = Arc::new(Sealer::load_or_create(&key)?);
+        let catalog = Arc::new(Catalog::seed());
+
+        let (sim, base) = if cfg.intake.endpoint == "embedded" {
+            let sim_state = Sim::open(&dir.join("intake-sim.db"), crate::catalog::SEED_CATALOG.to_string())
+                .map_err(|e| StartError::Intake(e.to_string()))?;
+            let h = rt
+                .block_on(sim::start("127.0.0.1:0".parse().expect("literal address"), sim_state))
+                .map_err(|e| StartError::Intake(e.to_string()))?;
+            let base = h.base_url();
+            tracing::info!(%base, "embedded intake simulator");
+            (Some(h), base)
+        } else {
+            (None, cfg.intake.endpoint.clone())
+        };
+        let client = IntakeClient::new(&base, Duration::from_secs(cfg.intake.timeout_secs))
+            .map_err(|e| StartError::Intake(e.to_string()))?;
+        let wake = Arc::new(Notify::new());
+        let worker =
+            Worker { store: store.clone(), sealer: sealer.clone(), client, wake: wake.clone(), backoff: Backoff::default() };
+        rt.spawn(worker.run());
+
+        let services = Services {
+            catalog: catalog.clone(),
+            store: store.clone(),
+            sealer,
+            outbox_wake: wake.clone(),
+            terminal: terminal_info(cfg),
+        };
+        let tx = runtime::start(rt.handle(), services, devices, sink);
+        Ok(Kiosk { rt, tx, store, sim, catalog, outbox_wake: wake })
+    }
+}

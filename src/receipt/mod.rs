@@ -1,0 +1,119 @@
+//! The documents the terminal prints, built from journey data as device-independent
+//! `Document`s (the printer driver turns them into ESC/POS).
+
+use crate::catalog::Catalog;
+use crate::journey::{Delivery, ReceiptData};
+use kiosk_hardware::printer::{Align, Document};
+
+pub struct Site<'a> {
+    pub terminal_id: &'a str,
+    pub site: &'a str,
+    pub help_phone: &'a str,
+    pub progress_url: &'a str,
+}
+
+pub fn progress_url(base: &str, local_no: &str) -> String {
+    format!("{base}?no={local_no}")
+}
+
+/// 收件回执.
+pub fn intake_receipt(d: &ReceiptData, site: &Site, now: &str) -> Document {
+    let mut doc = Document::new()
+        .title("收件回执")
+        .styled("政务服务自助终端", 1, Align::Center, false)
+        .rule()
+        .styled(&format!("收件编号：{}", d.local_no), 1, Align::Left, true)
+        .text(&format!("办理事项：{}", d.bundle_name));
+    for (i, m) in d.matters.iter().enumerate() {
+        doc = doc.text(&format!("  {}. {}", i + 1, m));
+    }
+    doc = doc
+        .text(&format!("提交时间：{now}"))
+        .text(&format!("承诺时限：{} 个工作日内", d.promised_days))
+        .text(&format!(
+            "取件方式：{}",
+            match d.delivery {
+                Delivery::Window => format!("窗口领取（{}）", d.window),
+                Delivery::Post => "免费邮寄到户籍地址".to_string(),
+            }
+        ));
+    if !d.deferred.is_empty() {
+        doc = doc.rule().styled("容缺受理：请于 5 个工作日内补交", 1, Align::Left, true);
+        for m in &d.deferred {
+            doc = doc.text(&format!("  · {m}"));
+        }
+    }
+    doc.rule()
+        .text("下一步：部门审核后以短信通知您，")
+        .text("可扫描下方二维码随时查询进度。")
+        .qr(&progress_url(site.progress_url, &d.local_no))
+        .styled(&format!("终端：{}  {}", site.terminal_id, site.site), 1, Align::Left, false)
+        .text(&format!("咨询电话：{}", site.help_phone))
+        .feed(3)
+        .cut()
+}
+
+/// 一次性告知书 for a bundle and the chosen sub-items.
+pub fn notice(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site) -> Document {
+    let Some(b) = cat.bundle(bundle_id) else { return Document::new() };
+    let mut doc = Document::new().title("一次性告知书").styled(&b.name, 1, Align::Center, true).rule();
+    for m in selected.iter().filter_map(|c| cat.matter(c)) {
+        doc = doc
+            .styled(&m.name, 1, Align::Left, true)
+            .text(&format!("办理部门：{}", m.department))
+            .text(&format!("受理条件：{}", m.conditions.join("；")))
+            .text(&format!("承诺时限：{} 个工作日（法定 {} 日）", m.promised_days, m.legal_days))
+            .text(&format!("收费：{}", m.fee))
+            .text(&format!("办理结果：{}", m.result))
+            .text(&format!("咨询电话：{}", m.phone));
+    }
+    doc = doc.rule().styled("所需材料（已合并，同一材料只需一份）", 1, Align::Left, true);
+    for m in cat.merged_materials(selected) {
+        let how = if m.e_cert { "电子证照，免提交" } else if m.required { "必交" } else { "选交" };
+        doc = doc.text(&format!("· {}（{}）", m.name, how));
+    }
+    doc.rule()
+        .text(&format!("办理地点：{}", b.window))
+        .text(&format!("终端：{}  {}", site.terminal_id, site.site))
+        .feed(3)
+        .cut()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> Site<'static> {
+        Site { terminal_id: "XX0001", site: "新乡", help_phone: "0373-1", progress_url: "https://example.invalid/p" }
+    }
+
+    #[test]
+    fn receipt_has_number_matters_qr_and_deferred() {
+        let d = ReceiptData {
+            local_no: "XX0001-000007".into(),
+            bundle_name: "新生儿出生“一件事”".into(),
+            matters: vec!["预防接种证办理".into()],
+            deferred: vec!["本人银行卡".into()],
+            delivery: Delivery::Post,
+            window: String::new(),
+            promised_days: 10,
+        };
+        let doc = intake_receipt(&d, &site(), "2026-11-21 10:00");
+        let text = doc.plain_text();
+        for want in ["收件回执", "XX0001-000007", "预防接种证办理", "本人银行卡", "免费邮寄"] {
+            assert!(text.contains(want), "{want} missing in {text}");
+        }
+        assert!(doc.blocks.contains(&kiosk_hardware::printer::Block::Qr {
+            data: "https://example.invalid/p?no=XX0001-000007".into()
+        }));
+    }
+
+    #[test]
+    fn notice_lists_merged_materials_once() {
+        let cat = Catalog::seed();
+        let b = cat.bundle("newborn").unwrap();
+        let text = notice(&cat, "newborn", &b.matters, &site()).plain_text();
+        assert_eq!(text.matches("· 户口簿").count(), 1);
+        assert!(text.contains("出生医学证明（电子证照，免提交）"));
+    }
+}

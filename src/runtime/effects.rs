@@ -1,0 +1,211 @@
+//! Executes journey effects. Each result comes back to the journey as an event.
+
+use super::Shared;
+use crate::intake::{ApplicantDto, CaseSubmission, MaterialDto, RatingSubmission};
+use crate::journey::{CaseDraft, Delivery, Device, Effect, Event, SlotState};
+use crate::receipt::{self, Site};
+use base64::Engine;
+use kiosk_hardware::printer::Document;
+use kiosk_hardware::IdCardError;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
+    match effect {
+        Effect::StartCardReading => start_reading(sh),
+        Effect::StopCardReading => {
+            sh.reading_gen.fetch_add(1, Ordering::SeqCst);
+        }
+        Effect::Capture { slot, material_key } => capture(sh, slot, material_key),
+        Effect::EnqueueCase(draft) => enqueue(sh, *draft),
+        Effect::PrintReceipt(data) => {
+            let site = site(sh);
+            let now = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+            let doc = receipt::intake_receipt(&data, &site, &now);
+            print(sh, doc, true);
+        }
+        Effect::PrintNotice { bundle_id, selected } => {
+            let doc = receipt::notice(&sh.services.catalog, &bundle_id, &selected, &site(sh));
+            print(sh, doc, false);
+        }
+        Effect::StoreRating(r) => store_rating(sh, r),
+        Effect::Audit { kind, detail } => {
+            if let Err(e) = sh.services.store.audit(kind, &detail) {
+                tracing::error!(error = %e, "audit write failed");
+            }
+        }
+        Effect::WipeSession => {
+            // ScannedPage zeroizes its bytes on drop.
+            sh.scans.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+}
+
+fn site(sh: &Shared) -> Site<'_> {
+    let t = &sh.services.terminal;
+    Site { terminal_id: &t.id, site: &t.site, help_phone: &t.help_phone, progress_url: &t.progress_url }
+}
+
+fn send(sh: &Shared, ev: Event) {
+    // The journey loop only ends with the process.
+    let _ = sh.tx.send(ev);
+}
+
+fn start_reading(sh: &Arc<Shared>) {
+    let gen = sh.reading_gen.fetch_add(1, Ordering::SeqCst) + 1;
+    let sh = sh.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut failures = 0;
+        while sh.reading_gen.load(Ordering::SeqCst) == gen {
+            let res = sh.devices.idcard.lock().unwrap_or_else(|e| e.into_inner()).poll();
+            match res {
+                Ok(Some(card)) => {
+                    tracing::info!(id = %kiosk_hardware::pii::Masked(&card.id_number), "card read");
+                    let _ = sh.services.store.bump_counter("idcard", "reads", 1);
+                    send(&sh, Event::CardRead((&card).into()));
+                    failures = 0;
+                }
+                Ok(None) => failures = 0,
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, "card reader error");
+                    // A transient timeout is retried; a fault or lost port is the citizen's problem now.
+                    if failures >= 3 || !matches!(e, IdCardError::Timeout) {
+                        let _ = sh.services.store.bump_counter("idcard", "faults", 1);
+                        send(&sh, Event::DeviceFailed { device: Device::IdCard, message: e.to_string() });
+                        return;
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+}
+
+fn capture(sh: &Arc<Shared>, slot: usize, key: String) {
+    let sh = sh.clone();
+    tokio::task::spawn_blocking(move || {
+        let res = sh.devices.scanner.lock().unwrap_or_else(|e| e.into_inner()).capture();
+        match res {
+            Ok(page) => {
+                let _ = sh.services.store.bump_counter("scanner", "pages", 1);
+                // A retake replaces the earlier page.
+                sh.scans.lock().unwrap_or_else(|e| e.into_inner()).insert(key, vec![page]);
+                send(&sh, Event::Captured { slot, pages: 1 });
+            }
+            Err(kiosk_hardware::ScannerError::Disconnected) => {
+                send(&sh, Event::DeviceFailed { device: Device::Scanner, message: "disconnected".into() })
+            }
+            Err(e) => send(&sh, Event::CaptureFailed { slot, message: e.to_string() }),
+        }
+    });
+}
+
+fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission {
+    let scans = sh.scans.lock().unwrap_or_else(|e| e.into_inner());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    CaseSubmission {
+        local_no: local_no.to_string(),
+        terminal_id: sh.services.terminal.id.clone(),
+        bundle_id: d.bundle_id.clone(),
+        bundle_name: d.bundle_name.clone(),
+        matter_codes: d.matter_codes.clone(),
+        applicant: ApplicantDto {
+            name: d.applicant.name.clone(),
+            id_type: "111".into(),
+            id_number: d.applicant.id_number.clone(),
+            sex: d.applicant.sex.clone(),
+            birth_date: d.applicant.birth_date.clone(),
+            address: d.applicant.address.clone(),
+            phone: d.phone.clone(),
+        },
+        delivery: match d.delivery {
+            Delivery::Window => "window".into(),
+            Delivery::Post => "post".into(),
+        },
+        materials: d
+            .materials
+            .iter()
+            .map(|(key, st)| MaterialDto {
+                key: key.clone(),
+                state: match st {
+                    SlotState::Captured { .. } => "scanned",
+                    SlotState::ECert => "e_cert",
+                    SlotState::Deferred => "deferred",
+                    _ => "not_provided",
+                }
+                .into(),
+                pages: scans.get(key).map(|p| p.iter().map(|pg| b64.encode(&pg.jpeg)).collect()).unwrap_or_default(),
+            })
+            .collect(),
+        source: "self_service_terminal".into(),
+        submitted_at: chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+    }
+}
+
+fn enqueue(sh: &Arc<Shared>, draft: CaseDraft) {
+    let sh = sh.clone();
+    tokio::task::spawn_blocking(move || {
+        let terminal = sh.services.terminal.id.clone();
+        let res = sh.services.store.enqueue_case(&terminal, |local_no| {
+            let case = case_submission(&sh, &draft, local_no);
+            sh.services.sealer.seal(&serde_json::to_vec(&case).unwrap_or_default())
+        });
+        match res {
+            Ok(local_no) => {
+                tracing::info!(local_no = %local_no, "case queued");
+                sh.services.outbox_wake.notify_one();
+                send(&sh, Event::CaseQueued { local_no });
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "case could not be queued");
+                send(&sh, Event::QueueFailed(e.to_string()));
+            }
+        }
+    });
+}
+
+fn print(sh: &Arc<Shared>, doc: Document, is_receipt: bool) {
+    let sh = sh.clone();
+    tokio::task::spawn_blocking(move || {
+        let res = sh.devices.printer.lock().unwrap_or_else(|e| e.into_inner()).print(&doc);
+        match res {
+            Ok(()) => {
+                let _ = sh.services.store.bump_counter("printer", if is_receipt { "receipts" } else { "notices" }, 1);
+                if is_receipt {
+                    send(&sh, Event::ReceiptPrinted);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "print failed");
+                let _ = sh.services.store.bump_counter("printer", "failures", 1);
+                if is_receipt {
+                    send(&sh, Event::PrintFailed(e.to_string()));
+                }
+            }
+        }
+    });
+}
+
+fn store_rating(sh: &Arc<Shared>, r: crate::journey::RatingRecord) {
+    let sh = sh.clone();
+    tokio::task::spawn_blocking(move || {
+        let map = &sh.services.terminal.rating;
+        let sub = RatingSubmission {
+            local_no: r.local_no.clone(),
+            terminal_id: sh.services.terminal.id.clone(),
+            level: r.level,
+            level_code: map.code(r.level).to_string(),
+            level_name: crate::rating::LEVELS[(r.level.clamp(1, 5) - 1) as usize].to_string(),
+            channel: map.channel.clone(),
+            reasons: r.reasons.clone(),
+            rated_at: chrono::Local::now().format("%Y%m%dT%H%M%S").to_string(),
+        };
+        let sealed = sh.services.sealer.seal(&serde_json::to_vec(&sub).unwrap_or_default());
+        match sh.services.store.enqueue_rating(&r.local_no, r.level, &r.reasons, sealed) {
+            Ok(()) => sh.services.outbox_wake.notify_one(),
+            Err(e) => tracing::error!(error = %e, "rating not stored"),
+        }
+    });
+}

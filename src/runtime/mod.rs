@@ -1,0 +1,112 @@
+//! Runs the journey: receives events (touches, device results, ticks), steps the pure
+//! state machine, pushes the new view to the UI and executes the effects on tokio.
+//! Blocking device calls run on tokio's blocking pool, never on the UI thread.
+
+mod effects;
+
+use crate::catalog::Catalog;
+use crate::journey::{self, Ctx, Event, State, Timing};
+use crate::outbox::Sealer;
+use crate::rating::RatingMapping;
+use crate::store::Store;
+use crate::ui::view::{self, View};
+use kiosk_hardware::{DocumentScanner, IdCardReader, ReceiptPrinter, ScannedPage};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, Notify};
+
+pub type EventTx = mpsc::UnboundedSender<Event>;
+
+/// Facts about this terminal the runtime needs.
+#[derive(Debug, Clone)]
+pub struct TerminalInfo {
+    pub id: String,
+    pub site: String,
+    pub help_phone: String,
+    pub progress_url: String,
+    pub timing: Timing,
+    pub rating: RatingMapping,
+}
+
+pub struct Devices {
+    pub idcard: Arc<Mutex<Box<dyn IdCardReader>>>,
+    pub printer: Arc<Mutex<Box<dyn ReceiptPrinter>>>,
+    pub scanner: Arc<Mutex<Box<dyn DocumentScanner>>>,
+}
+
+impl Devices {
+    pub fn new(idcard: Box<dyn IdCardReader>, printer: Box<dyn ReceiptPrinter>, scanner: Box<dyn DocumentScanner>) -> Self {
+        Self {
+            idcard: Arc::new(Mutex::new(idcard)),
+            printer: Arc::new(Mutex::new(printer)),
+            scanner: Arc::new(Mutex::new(scanner)),
+        }
+    }
+}
+
+pub struct Services {
+    pub catalog: Arc<Catalog>,
+    pub store: Arc<Store>,
+    pub sealer: Arc<Sealer>,
+    /// Wakes the outbox worker when something was queued.
+    pub outbox_wake: Arc<Notify>,
+    pub terminal: TerminalInfo,
+}
+
+/// Receives each new view; the UI implements it with `invoke_from_event_loop`.
+pub type ViewSink = Arc<dyn Fn(View) + Send + Sync>;
+
+/// Everything the effect executors share.
+pub(crate) struct Shared {
+    pub services: Services,
+    pub devices: Devices,
+    pub tx: EventTx,
+    /// Scanned pages of the current session, by material key. Wiped with the session.
+    pub scans: Mutex<HashMap<String, Vec<ScannedPage>>>,
+    /// Bumped to stop the card-polling loop.
+    pub reading_gen: AtomicU64,
+}
+
+/// Starts the journey loop and the 1 Hz ticker on `rt`; returns the event sender.
+pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, sink: ViewSink) -> EventTx {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    let shared = Arc::new(Shared {
+        services,
+        devices,
+        tx: tx.clone(),
+        scans: Mutex::new(HashMap::new()),
+        reading_gen: AtomicU64::new(0),
+    });
+    let ticker = tx.clone();
+    rt.spawn(async move {
+        let mut iv = tokio::time::interval(std::time::Duration::from_secs(1));
+        iv.tick().await;
+        loop {
+            iv.tick().await;
+            if ticker.send(Event::Tick(1)).is_err() {
+                break;
+            }
+        }
+    });
+    rt.spawn(async move {
+        let sh = shared;
+        let mut state = State::new(sh.services.terminal.timing.idle_timeout);
+        sink(view::build(&state, &sh.services.catalog, &sh.services.terminal.progress_url));
+        while let Some(ev) = rx.recv().await {
+            let today = chrono::Local::now().format("%Y%m%d").to_string();
+            let ctx = Ctx { catalog: &sh.services.catalog, today: &today, timing: sh.services.terminal.timing };
+            let before = (state.screen, state.idle_left);
+            let (next, fx) = journey::step(state, ev, &ctx);
+            state = next;
+            if before.0 != state.screen {
+                tracing::info!(screen = state.screen.name(), "screen");
+            }
+            sink(view::build(&state, &sh.services.catalog, &sh.services.terminal.progress_url));
+            for e in fx {
+                effects::execute(&sh, e);
+            }
+        }
+    });
+    tx
+}

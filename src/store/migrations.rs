@@ -1,0 +1,56 @@
+//! Versioned schema migrations, applied in order inside one transaction each.
+//! `PRAGMA user_version` holds the number of migrations applied.
+
+use super::StoreError;
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('case', 'rating')),
+        local_no TEXT NOT NULL,
+        idem_key TEXT NOT NULL UNIQUE,
+        payload BLOB,
+        state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'delivered', 'rejected')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        platform_no TEXT,
+        last_error TEXT,
+        created_ms INTEGER NOT NULL,
+        delivered_ms INTEGER
+    );
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
+    CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY,
+        local_no TEXT NOT NULL UNIQUE,
+        level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+        reasons TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    );
+    CREATE TABLE audit (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
+    CREATE TABLE device_counters (
+        device TEXT NOT NULL, counter TEXT NOT NULL, value INTEGER NOT NULL,
+        PRIMARY KEY (device, counter)
+    );
+    CREATE TABLE catalog_cache (
+        version TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_ms INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0
+    );",
+];
+
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if current > supported {
+        return Err(StoreError::TooNew { found: current, supported });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

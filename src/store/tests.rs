@@ -1,0 +1,73 @@
+use super::*;
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("kiosk.db")).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn wal_full_and_migrated() {
+    let (_d, s) = open();
+    assert_eq!(s.schema_version().unwrap(), 1);
+    let conn = s.lock();
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(sync, 2, "FULL");
+}
+
+#[test]
+fn reopening_keeps_data_and_refuses_newer_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiosk.db");
+    let no = Store::open(&path).unwrap().enqueue_case("T1", |_| b"x".to_vec()).unwrap();
+    assert_eq!(no, "T1-000001");
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.queue_stats().unwrap().queued, 1);
+    s.lock().pragma_update(None, "user_version", 99).unwrap();
+    drop(s);
+    assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+}
+
+#[test]
+fn sequence_delivery_and_purge() {
+    let (_d, s) = open();
+    let a = s.enqueue_case("T1", |no| format!("sealed {no}").into_bytes()).unwrap();
+    let b = s.enqueue_case("T1", |_| b"y".to_vec()).unwrap();
+    assert_eq!((a.as_str(), b.as_str()), ("T1-000001", "T1-000002"));
+    let due = s.due(now_ms(), 10).unwrap();
+    assert_eq!(due.len(), 2);
+    assert_eq!(due[0].sealed, b"sealed T1-000001");
+    s.mark_retry(due[1].id, "timeout", now_ms() + 60_000).unwrap();
+    assert_eq!(s.due(now_ms(), 10).unwrap().len(), 1);
+    s.mark_delivered(due[0].id, Some("XX2026-1")).unwrap();
+    assert!(!s.holds_payload(&a, Kind::Case).unwrap());
+    assert!(s.holds_payload(&b, Kind::Case).unwrap());
+    assert_eq!(s.platform_no(&a).unwrap().as_deref(), Some("XX2026-1"));
+    let st = s.queue_stats().unwrap();
+    assert_eq!((st.queued, st.delivered), (1, 1));
+}
+
+#[test]
+fn one_rating_per_case() {
+    let (_d, s) = open();
+    s.enqueue_rating("T1-000001", 5, &["R01".into(), "R03".into()], b"r".to_vec()).unwrap();
+    assert!(matches!(s.enqueue_rating("T1-000001", 1, &[], b"r".to_vec()), Err(StoreError::AlreadyRated)));
+    assert_eq!(s.rating("T1-000001").unwrap(), Some((5, vec!["R01".into(), "R03".into()])));
+    assert_eq!(s.due(now_ms(), 10).unwrap().len(), 1);
+}
+
+#[test]
+fn counters_audit_catalog() {
+    let (_d, s) = open();
+    s.bump_counter("printer", "receipts", 1).unwrap();
+    s.bump_counter("printer", "receipts", 2).unwrap();
+    assert_eq!(s.counters().unwrap(), vec![("printer".into(), "receipts".into(), 3)]);
+    s.audit("session_start", "newborn").unwrap();
+    assert_eq!(s.audit_kinds().unwrap()[0].0, "session_start");
+    assert_eq!(s.active_catalog().unwrap(), None);
+    s.save_catalog("v1", "{}").unwrap();
+    s.save_catalog("v2", "{\"a\":1}").unwrap();
+    assert_eq!(s.active_catalog().unwrap(), Some(("v2".into(), "{\"a\":1}".into())));
+}

@@ -1,0 +1,195 @@
+//! The view model: what each screen shows, derived from the journey state. Plain data
+//! (Send), built off the UI thread and applied to Slint on it.
+
+use crate::catalog::{Catalog, FieldSource};
+use crate::journey::{Device, PrintState, Screen, SlotState, State};
+use crate::rating::{BAD_REASONS, LEVELS};
+use kiosk_hardware::pii::mask_id;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct View {
+    pub screen: Option<Screen>,
+    pub elder: bool,
+    pub step: i32,
+    pub back_enabled: bool,
+    pub idle_left: i32,
+    pub show_countdown: bool,
+    pub notice: String,
+    pub bundles: Vec<[String; 3]>,
+    pub bundle_name: String,
+    pub items: Vec<(String, String, bool)>,
+    pub guide_sections: Vec<(String, String)>,
+    pub identify_hint: String,
+    pub fields: Vec<(String, String, String, bool)>,
+    pub phone: String,
+    pub post_delivery: bool,
+    pub auto_summary: String,
+    /// name, status words, state code, required, can defer
+    pub materials: Vec<(String, String, i32, bool, bool)>,
+    pub materials_summary: String,
+    pub review: Vec<(String, String)>,
+    pub receipt_no: String,
+    pub receipt_qr: String,
+    pub print_status: String,
+    pub print_failed: bool,
+    pub rating: i32,
+    pub reasons: Vec<(String, bool)>,
+    pub needs_reasons: bool,
+    pub fault_title: String,
+    pub fault_message: String,
+    pub fault_options: Vec<String>,
+}
+
+fn source_label(s: FieldSource) -> &'static str {
+    match s {
+        FieldSource::Card => "来自身份证",
+        FieldSource::ECert => "电子证照",
+        FieldSource::Default => "默认",
+        FieldSource::Typed => "需填写",
+    }
+}
+
+/// The ID number is shown masked, out of sight of people standing behind the citizen.
+fn shown_value(key: &str, value: &str) -> String {
+    match key {
+        "applicant.id_number" => mask_id(value),
+        _ => value.to_string(),
+    }
+}
+
+pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
+    let shown = s.screen;
+    let mut v = View {
+        screen: Some(shown),
+        elder: s.elder,
+        step: s.screen.step_index().map_or(-1, |i| i as i32),
+        back_enabled: matches!(
+            shown,
+            Screen::Guide | Screen::Identify | Screen::Form | Screen::Materials | Screen::Review | Screen::Help
+        ),
+        idle_left: s.idle_left as i32,
+        show_countdown: !matches!(shown, Screen::Attract | Screen::Submitting),
+        notice: s.notice.clone().unwrap_or_default(),
+        ..View::default()
+    };
+    v.bundles = cat
+        .bundles
+        .iter()
+        .map(|b| {
+            let mut depts = vec![b.lead_department.clone()];
+            depts.extend(b.joint_departments.iter().cloned());
+            [b.name.clone(), b.summary.clone(), format!("牵头：{}", depts.join("、"))]
+        })
+        .collect();
+    v.rating = 0;
+    if let Some(sess) = &s.session {
+        let bundle = cat.bundle(&sess.bundle_id);
+        v.bundle_name = bundle.map(|b| b.name.clone()).unwrap_or_default();
+        if let Some(b) = bundle {
+            v.items = b
+                .matters
+                .iter()
+                .filter_map(|c| cat.matter(c))
+                .map(|m| {
+                    let detail = format!("{} · 承诺 {} 个工作日 · {}", m.department, m.promised_days, m.fee);
+                    (m.name.clone(), detail, sess.selected.contains(&m.code))
+                })
+                .collect();
+            let mats = cat.merged_materials(&sess.selected);
+            let mat_lines: Vec<String> = mats
+                .iter()
+                .map(|m| {
+                    let how = if m.e_cert { "免提交，电子证照" } else if m.required { "必交" } else { "选交" };
+                    format!("· {}（{}）", m.name, how)
+                })
+                .collect();
+            let chosen: Vec<_> = sess.selected.iter().filter_map(|c| cat.matter(c)).collect();
+            let conditions: Vec<String> = chosen.iter().flat_map(|m| m.conditions.iter().cloned()).collect();
+            let days = chosen.iter().map(|m| m.promised_days).max().unwrap_or(0);
+            v.guide_sections = vec![
+                ("需要准备的材料（已合并，同一材料只交一次）".into(), mat_lines.join("\n")),
+                ("办理条件".into(), conditions.join("；")),
+                ("办理时限与费用".into(), format!("最长 {days} 个工作日办结；全部事项免费，医保缴费按年度标准")),
+                ("结果领取".into(), format!("窗口领取：{}；也可选择免费邮寄到家", b.window)),
+            ];
+        }
+        v.identify_hint = "正在等待读卡…… 读卡成功后自动进入下一步".into();
+        // The phone is typed in its own box below the list.
+        v.fields = sess
+            .fields
+            .iter()
+            .filter(|f| f.source != FieldSource::Typed)
+            .map(|f| (f.label.clone(), shown_value(&f.key, &f.value), source_label(f.source).into(), f.source != FieldSource::Typed))
+            .collect();
+        let auto = sess.fields.iter().filter(|f| f.source != FieldSource::Typed).count();
+        v.auto_summary = format!("共 {} 项，已自动填写 {} 项，您只需填写手机号码", sess.fields.len(), auto);
+        v.phone = sess.phone.clone();
+        v.post_delivery = sess.delivery == crate::journey::Delivery::Post;
+        v.materials = sess
+            .materials
+            .iter()
+            .map(|m| {
+                let (code, words) = match &m.state {
+                    SlotState::Todo => (0, "待拍摄".to_string()),
+                    SlotState::Capturing => (1, "正在拍摄，请保持材料不动…".to_string()),
+                    SlotState::Captured { pages } => (2, format!("已拍摄 {pages} 页 ✓")),
+                    SlotState::ECert => (3, "电子证照，无需拍摄 ✓".to_string()),
+                    SlotState::Failed(why) => (4, format!("未拍清楚：{why}，请重拍")),
+                    SlotState::Deferred => (5, "容缺后补：回执上会写明补交期限".to_string()),
+                };
+                let can_defer = m.deferrable && matches!(m.state, SlotState::Todo | SlotState::Failed(_));
+                (m.name.clone(), words, code, m.required, can_defer)
+            })
+            .collect();
+        let scan = sess.materials.iter().filter(|m| m.state != SlotState::ECert).count();
+        v.materials_summary = format!("共 {} 种材料，其中 {} 种需拍摄，其余由电子证照自动获取", sess.materials.len(), scan);
+        let matters: Vec<String> =
+            sess.selected.iter().filter_map(|c| cat.matter(c)).map(|m| format!("· {}（{}）", m.name, m.department)).collect();
+        if let Some(a) = &sess.applicant {
+            v.review = vec![
+                ("办理事项".into(), matters.join("\n")),
+                ("申请人".into(), format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone)),
+                ("材料".into(), v.materials.iter().map(|m| format!("· {}：{}", m.0, m.1)).collect::<Vec<_>>().join("\n")),
+                (
+                    "取件方式".into(),
+                    if v.post_delivery { "免费邮寄到户籍地址".into() } else { "窗口领取".to_string() },
+                ),
+            ];
+        }
+        if let Some(r) = &sess.receipt {
+            v.receipt_no = r.local_no.clone();
+            v.receipt_qr = crate::receipt::progress_url(progress_url, &r.local_no);
+            (v.print_status, v.print_failed) = match &r.print {
+                PrintState::Printing => ("正在打印回执，请稍候…".into(), false),
+                PrintState::Printed => ("回执已打印，请在出纸口取走".into(), false),
+                PrintState::Failed(_) => ("打印机暂时无法出纸。请用手机扫描上方二维码保存回执，或记下收件编号".into(), true),
+            };
+        }
+        v.rating = sess.rating.level.map_or(0, i32::from);
+        v.needs_reasons = sess.rating.level.is_some_and(crate::journey::is_bad);
+        v.reasons = BAD_REASONS.iter().map(|(code, label)| (label.to_string(), sess.rating.reasons.contains(*code))).collect();
+    }
+    if let Some(f) = &s.fault {
+        v.fault_title = match f.device {
+            Device::IdCard => "读卡器暂时不能使用",
+            Device::Scanner => "高拍仪暂时不能使用",
+            Device::Printer => "打印机暂时不能使用",
+            Device::Storage => "申请未能保存",
+        }
+        .into();
+        v.fault_message = match f.device {
+            Device::Storage => "本机未能保存您的申请，申请没有提交。您的信息已清除。".into(),
+            _ => "设备出现故障，已通知工作人员。您已填写的信息不会被保留。".into(),
+        };
+        v.fault_options = vec![
+            "请网点工作人员协助，或拨打帮办电话".into(),
+            "到附近的政务服务中心窗口办理".into(),
+            "使用“豫事办”手机App在线办理".into(),
+        ];
+    }
+    v
+}
+
+pub fn level_names() -> Vec<String> {
+    LEVELS.iter().map(|s| s.to_string()).collect()
+}

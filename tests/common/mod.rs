@@ -1,0 +1,189 @@
+//! Test helpers: drive the headless UI from a script thread by accessible label.
+#![allow(dead_code)]
+
+use i_slint_backend_testing::{ElementHandle, ElementRoot};
+use kiosk::ui::{AppWindow, ScreenId};
+use slint::platform::{PointerEventButton, WindowEvent};
+use slint::{ComponentHandle, LogicalPosition};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub fn screenshots_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots")
+}
+
+/// Polls `f` until it returns Some, or panics after `limit`.
+pub fn eventually<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "condition not met within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn is_touchable(e: &ElementHandle) -> bool {
+    matches!(
+        e.accessible_role(),
+        Some(i_slint_backend_testing::AccessibleRole::Button | i_slint_backend_testing::AccessibleRole::Checkbox)
+    )
+}
+
+pub fn button_labels(app: &AppWindow) -> Vec<String> {
+    app.root_element()
+        .query_descendants()
+        .match_predicate(is_touchable)
+        .find_all()
+        .iter()
+        .filter(|e| e.accessible_enabled() != Some(false))
+        .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+        .collect()
+}
+
+/// Dark pixels (a glyph's ink) inside a box of the snapshot.
+pub fn dark_pixels(img: &image::RgbaImage, x: u32, y: u32, w: u32, h: u32) -> usize {
+    let mut n = 0;
+    for yy in y..(y + h).min(img.height()) {
+        for xx in x..(x + w).min(img.width()) {
+            let p = img.get_pixel(xx, yy);
+            if (p[0] as u32 + p[1] as u32 + p[2] as u32) < 200 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Runs closures on the UI thread from the script thread.
+pub struct Driver {
+    app: slint::Weak<AppWindow>,
+}
+
+impl Driver {
+    pub fn new(app: slint::Weak<AppWindow>) -> Self {
+        Self { app }
+    }
+
+    pub fn on_ui<R: Send + 'static>(&self, f: impl FnOnce(&AppWindow) -> R + Send + 'static) -> R {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.app
+            .upgrade_in_event_loop(move |app| {
+                let _ = tx.send(f(&app));
+            })
+            .expect("event loop running");
+        rx.recv_timeout(TIMEOUT).expect("UI thread answered")
+    }
+
+    pub fn wait_until(&self, f: impl Fn(&AppWindow) -> bool + Send + Sync + Clone + 'static) {
+        eventually(TIMEOUT, || {
+            let f = f.clone();
+            self.on_ui(move |app| f(app)).then_some(())
+        })
+    }
+
+    pub fn wait_screen(&self, screen: ScreenId) {
+        let start = Instant::now();
+        loop {
+            let now = self.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_screen());
+            if now == screen {
+                return;
+            }
+            assert!(start.elapsed() < TIMEOUT, "waited for {screen:?}, still on {now:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Taps the centre of the enabled button or checkbox whose accessible label is `label`.
+    pub fn tap(&self, label: &str) {
+        let label = label.to_string();
+        let ok = self.on_ui(move |app| {
+            let found = ElementHandle::find_by_accessible_label(app, &label)
+                .filter(is_touchable)
+                .find(|e| e.accessible_enabled() != Some(false));
+            let Some(e) = found else { return Err(format!("no button `{label}`; have {:?}", button_labels(app))) };
+            let (p, s) = (e.absolute_position(), e.size());
+            let position = LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0);
+            let w = app.window();
+            w.dispatch_event(WindowEvent::PointerMoved { position });
+            w.dispatch_event(WindowEvent::PointerPressed { position, button: PointerEventButton::Left });
+            w.dispatch_event(WindowEvent::PointerReleased { position, button: PointerEventButton::Left });
+            w.dispatch_event(WindowEvent::PointerExited);
+            Ok(())
+        });
+        ok.unwrap();
+    }
+
+    pub fn labels_with_prefix(&self, prefix: &str) -> Vec<String> {
+        let prefix = prefix.to_string();
+        self.on_ui(move |app| button_labels(app).into_iter().filter(|l| l.starts_with(&prefix)).collect())
+    }
+
+    /// Whether any element's accessible label or text value shows `text`.
+    pub fn has_text(&self, text: &str) -> bool {
+        let text = text.to_string();
+        self.on_ui(move |app| {
+            app.root_element()
+                .query_descendants()
+                .match_predicate(move |e| {
+                    e.accessible_label().is_some_and(|l| l.contains(text.as_str()))
+                        || e.accessible_value().is_some_and(|v| v.contains(text.as_str()))
+                })
+                .find_first()
+                .is_some()
+        })
+    }
+
+    /// Physical box (x, y, w, h) of the first element labelled `label`.
+    pub fn rect_of(&self, label: &str) -> (u32, u32, u32, u32) {
+        let label = label.to_string();
+        self.on_ui(move |app| {
+            let e = ElementHandle::find_by_accessible_label(app, &label).next().expect("element by label");
+            let sf = app.window().scale_factor();
+            let (p, s) = (e.absolute_position(), e.size());
+            ((p.x * sf) as u32, (p.y * sf) as u32, (s.width * sf) as u32, (s.height * sf) as u32)
+        })
+    }
+
+    /// Saves a PNG of the current screen under target/screenshots/ and returns it.
+    pub fn shot(&self, name: &str) -> image::RgbaImage {
+        let path = screenshots_dir().join(format!("{name}.png"));
+        self.on_ui(move |app| kiosk::headless::save_png(app, &path)).expect("screenshot")
+    }
+}
+
+/// Captures everything the process logs through `tracing`.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    pub fn install() -> Self {
+        let cap = LogCapture::default();
+        let w = cap.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_ansi(false)
+            .with_writer(move || w.clone())
+            .init();
+        cap
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}

@@ -1,0 +1,165 @@
+//! One citizen, one whole journey, through the real UI rendered headless (Slint testing
+//! backend + software renderer), the runtime, the emulated devices, the SQLite store,
+//! the outbox and the intake simulator over loopback HTTP.
+
+mod common;
+
+use common::{Driver, LogCapture};
+use kiosk::app::Kiosk;
+use kiosk::config::Config;
+use kiosk::ui::ScreenId;
+use slint::ComponentHandle;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[test]
+fn full_citizen_journey() {
+    let logs = LogCapture::install();
+    kiosk::headless::init(true).expect("headless platform");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::demo();
+    cfg.terminal.data_dir = dir.path().join("data");
+
+    let (devices, rig) = kiosk::devices::open(&cfg).unwrap();
+    let printer = rig.printer.clone().expect("emulated printer");
+    let reader = rig.idcard.clone().expect("emulated ID-card reader on a pty");
+    let app = kiosk::headless::new_window().unwrap();
+    kiosk::ui::set_terminal(&app, &cfg.terminal);
+    let weak = app.as_weak();
+    let sink: kiosk::runtime::ViewSink = Arc::new(move |view| {
+        let _ = weak.upgrade_in_event_loop(move |app| kiosk::ui::apply(&app, &view));
+    });
+    let k = Kiosk::start(&cfg, devices, sink).unwrap();
+    let (tx, catalog) = (k.tx.clone(), k.catalog.clone());
+    app.global::<kiosk::ui::Kiosk>().on_act(move |name, arg| {
+        if let Some(ev) = kiosk::ui::intent(&name, arg, &catalog) {
+            let _ = tx.send(ev);
+        }
+    });
+    app.show().unwrap();
+
+    let d = Driver::new(app.as_weak());
+    let script = std::thread::spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| script(&d)));
+        let _ = slint::quit_event_loop();
+        r
+    });
+    slint::run_event_loop_until_quit().unwrap();
+    let local_no = match script.join().unwrap() {
+        Ok(no) => no,
+        Err(p) => std::panic::resume_unwind(p),
+    };
+
+    // The platform got exactly one case, with the card's name and number.
+    let sim = k.sim.as_ref().unwrap().sim.clone();
+    let cases = common::eventually(Duration::from_secs(15), || {
+        let c = sim.cases();
+        (!c.is_empty()).then_some(c)
+    });
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].applicant.name, "张晓𠮷");
+    assert_eq!(cases[0].applicant.id_number, "410702199003070046");
+    assert_eq!(cases[0].applicant.phone, "13812345678");
+    assert_eq!(cases[0].local_no, local_no);
+    let scanned = cases[0].materials.iter().filter(|m| m.state == "scanned" && !m.pages.is_empty()).count();
+    assert_eq!(scanned, 4, "every material to scan arrived with its page");
+
+    // The card went through the SAM protocol on the pty: find, select, read.
+    let log = reader.command_log();
+    for cmd in [(0x20, 0x01), (0x20, 0x02), (0x30, 0x01)] {
+        assert!(log.contains(&cmd), "reader saw {cmd:02X?}");
+    }
+
+    // The printer printed the receipt.
+    let printed = printer.paper.lock().unwrap().printed.clone();
+    let receipt = printed.iter().map(|d| d.plain_text()).find(|t| t.contains("收件回执")).expect("a receipt");
+    assert!(receipt.contains(&local_no));
+
+    // The rating is stored (once) and delivered.
+    assert_eq!(k.store.rating(&local_no).unwrap(), Some((1, vec![])));
+    let ratings = common::eventually(Duration::from_secs(15), || {
+        let r = sim.ratings();
+        (!r.is_empty()).then_some(r)
+    });
+    assert_eq!((ratings.len(), ratings[0].level_name.as_str()), (1, "非常满意"));
+
+    // The delivered case no longer holds personal data on the terminal.
+    common::eventually(Duration::from_secs(5), || {
+        (!k.store.holds_payload(&local_no, kiosk::store::Kind::Case).unwrap()).then_some(())
+    });
+    assert_eq!(k.store.queue_stats().unwrap().queued, 0);
+
+    // Logs carry the masked number only.
+    let log = logs.text();
+    assert!(log.contains("4107**********0046"), "card read is logged, masked");
+    assert!(!log.contains("410702199003070046"), "no full ID number in logs");
+    assert!(!log.contains("张晓"), "no name in logs");
+}
+
+/// The citizen's taps. Returns the receipt number shown on screen.
+fn script(d: &Driver) -> String {
+    d.wait_screen(ScreenId::Attract);
+    d.shot("01-attract");
+    d.tap("点击屏幕 开始办理");
+
+    d.wait_screen(ScreenId::Home);
+    let img = d.shot("02-home");
+    let (x, y, w, h) = d.rect_of("请选择要办理的事情");
+    let ink = common::dark_pixels(&img, x, y, w, h);
+    assert!(ink > 500, "the Chinese title must be drawn (found {ink} dark pixels in its box)");
+    d.tap("新生儿出生“一件事”");
+
+    d.wait_screen(ScreenId::Guide);
+    d.shot("03-guide");
+    d.tap("帮助");
+    d.wait_screen(ScreenId::Help);
+    d.shot("03b-help");
+    d.tap("返回继续办理");
+    d.wait_screen(ScreenId::Guide);
+    d.tap("我已了解，开始办理");
+
+    d.wait_screen(ScreenId::Identify);
+    d.shot("04-identify");
+    d.wait_screen(ScreenId::Form);
+    assert!(d.has_text("张晓𠮷"), "name from the card is on the form");
+    for c in "13812345678".chars() {
+        d.tap(&c.to_string());
+    }
+    d.shot("05-form");
+    d.tap("下一步");
+
+    d.wait_screen(ScreenId::Materials);
+    d.shot("06-materials");
+    loop {
+        let todo = d.labels_with_prefix("拍摄 ");
+        let Some(first) = todo.into_iter().next() else { break };
+        d.tap(&first);
+        let retake = first.replacen("拍摄", "重拍", 1);
+        d.wait_until(move |app| common::button_labels(app).contains(&retake));
+    }
+    d.shot("06b-materials-done");
+    d.tap("下一步");
+
+    d.wait_screen(ScreenId::Review);
+    d.shot("07-review");
+    d.tap("确认提交");
+
+    d.wait_screen(ScreenId::Receipt);
+    d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_print_status().contains("已打印"));
+    let no = d.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_receipt_no().to_string());
+    assert!(no.starts_with("XX-0001-"), "receipt number shown: {no}");
+    d.shot("08-receipt");
+    d.tap("下一步：评价本次服务");
+
+    d.wait_screen(ScreenId::Rating);
+    d.tap("非常满意");
+    d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_rating() == 1);
+    d.shot("09-rating");
+    d.tap("提交评价");
+
+    d.wait_screen(ScreenId::Farewell);
+    d.shot("10-farewell");
+    d.tap("完成");
+    d.wait_screen(ScreenId::Attract);
+    no
+}
