@@ -7,6 +7,7 @@
 pub mod idcard;
 pub mod pii;
 pub mod printer;
+pub mod pty;
 pub mod scanner;
 
 pub use idcard::{IdCard, IdCardError, IdCardReader, IdCardStatus};

@@ -21,14 +21,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-static PTY_LOCK: Mutex<()> = Mutex::new(());
-
-/// `TTYPort::pair()` is not thread-safe: every pty pair in this crate is made here,
-/// behind one global mutex. Returns (master, slave).
-pub fn pty_pair() -> io::Result<(TTYPort, TTYPort)> {
-    let _g = PTY_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    TTYPort::pair().map_err(io::Error::from)
-}
+/// Every pty pair in the process comes from `crate::pty::pair` (one lock).
+pub use crate::pty::pair as pty_pair;
 
 /// A fault the emulator applies to the next matching exchange (one-shot; inject
 /// several times, or use `inject_n`, to repeat it).
@@ -94,18 +88,8 @@ struct EmuCard {
 
 impl EmuCard {
     fn new(spec: &CardSpec) -> Result<EmuCard, String> {
-        let extra = spec
-            .extra_address
-            .as_deref()
-            .map(encode_extra_address)
-            .transpose()?;
-        Ok(EmuCard {
-            text: encode_text(spec)?,
-            photo_fill: spec.photo_fill,
-            extra,
-            selected: false,
-            read: false,
-        })
+        let extra = spec.extra_address.as_deref().map(encode_extra_address).transpose()?;
+        Ok(EmuCard { text: encode_text(spec)?, photo_fill: spec.photo_fill, extra, selected: false, read: false })
     }
 }
 
@@ -150,9 +134,7 @@ impl Emulator {
     /// Creates a pty pair and serves the protocol on it from a new thread.
     pub fn start(cfg: EmulatorConfig) -> io::Result<Emulator> {
         for (i, c) in cfg.cards.iter().enumerate() {
-            EmuCard::new(c).map_err(|e| {
-                io::Error::new(io::ErrorKind::InvalidInput, format!("card {i}: {e}"))
-            })?;
+            EmuCard::new(c).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("card {i}: {e}")))?;
         }
         let st = Arc::new(Mutex::new(State {
             queue: cfg.cards.iter().cloned().collect(),
@@ -172,17 +154,9 @@ impl Emulator {
             slave_name: String::new(),
             log: Vec::new(),
         }));
-        let mut emu = Emulator {
-            st: st.clone(),
-            link: cfg.link.clone(),
-            thread: None,
-        };
+        let mut emu = Emulator { st: st.clone(), link: cfg.link.clone(), thread: None };
         emu.plug()?;
-        emu.thread = Some(
-            std::thread::Builder::new()
-                .name("idcard-emu".into())
-                .spawn(move || serve(st))?,
-        );
+        emu.thread = Some(std::thread::Builder::new().name("idcard-emu".into()).spawn(move || serve(st))?);
         Ok(emu)
     }
 
@@ -191,8 +165,7 @@ impl Emulator {
         let name = serialport::SerialPort::name(&slave).unwrap_or_default();
         // The driver opens the slave itself; ours is closed so nothing competes for bytes.
         drop(slave);
-        serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(5))
-            .map_err(io::Error::from)?;
+        serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(5)).map_err(io::Error::from)?;
         if let Some(link) = &self.link {
             set_link(link, &name)?;
         }
@@ -383,13 +356,7 @@ impl State {
     }
 
     fn plain(&mut self, bytes: Vec<u8>) -> Option<Plan> {
-        Some(Plan {
-            bytes,
-            garbage: Vec::new(),
-            delay: self.delay,
-            split: self.split,
-            pace_baud: self.pace_baud,
-        })
+        Some(Plan { bytes, garbage: Vec::new(), delay: self.delay, split: self.split, pace_baud: self.pace_baud })
     }
 
     fn answer(&mut self, req: &Request) -> Option<Plan> {
@@ -398,8 +365,7 @@ impl State {
         if self.take_fault(|f| *f == Fault::Silent).is_some() {
             return None;
         }
-        let forced =
-            self.take_fault(|f| matches!(f, Fault::Sam { cmd, para, .. } if (*cmd, *para) == key));
+        let forced = self.take_fault(|f| matches!(f, Fault::Sam { cmd, para, .. } if (*cmd, *para) == key));
         let bytes = match forced {
             Some(Fault::Sam { sw3, .. }) => encode_response(Sw3::from_byte(sw3), &[]),
             _ => self.protocol(key),
@@ -413,16 +379,12 @@ impl State {
         if let Some(Fault::Garbage(g)) = self.take_fault(|f| f.same_kind(&Fault::Garbage(vec![]))) {
             plan.garbage = g;
         }
-        if let Some(Fault::Slow(d)) = self.take_fault(|f| f.same_kind(&Fault::Slow(Duration::ZERO)))
-        {
+        if let Some(Fault::Slow(d)) = self.take_fault(|f| f.same_kind(&Fault::Slow(Duration::ZERO))) {
             plan.delay += d;
         }
-        if let Some(Fault::Split { chunk, gap }) = self.take_fault(|f| {
-            f.same_kind(&Fault::Split {
-                chunk: 0,
-                gap: Duration::ZERO,
-            })
-        }) {
+        if let Some(Fault::Split { chunk, gap }) =
+            self.take_fault(|f| f.same_kind(&Fault::Split { chunk: 0, gap: Duration::ZERO }))
+        {
             plan.split = Some((chunk.max(1), gap));
         }
         Some(plan)
@@ -540,23 +502,15 @@ pub fn load_cards(path: &Path) -> io::Result<(Vec<CardSpec>, bool)> {
         },
     }
     let text = std::fs::read_to_string(path)?;
-    let f: File = serde_json::from_str(&text).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: {e}", path.display()),
-        )
-    })?;
+    let f: File = serde_json::from_str(&text)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
     let (cards, repeat) = match f {
         File::List(c) => (c, false),
         File::Obj { cards, repeat } => (cards, repeat),
     };
     for (i, c) in cards.iter().enumerate() {
-        EmuCard::new(c).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{} card {i}: {e}", path.display()),
-            )
-        })?;
+        EmuCard::new(c)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{} card {i}: {e}", path.display())))?;
     }
     Ok((cards, repeat))
 }

@@ -18,7 +18,8 @@ pub enum Block {
     Rule,
     /// A QR code carrying `data`.
     Qr { data: String },
-    /// A 1-bit raster image, row-major, `width` dots wide, 1 = black.
+    /// A 1-bit raster image, row-major, `width` dots wide, 1 = black: either packed
+    /// (MSB first, `ceil(width/8)` bytes a row, the GS v 0 layout) or one byte per dot.
     Image { width: u32, height: u32, bits: Vec<u8> },
     /// Feed `n` lines.
     Feed(u8),

@@ -1,12 +1,31 @@
 //! Thermal receipt printer (ESC/POS).
 //!
-//! `ReceiptPrinter` prints a `Document` (the device-independent receipt model). The
-//! ESC/POS encoder, transports and the virtual printer live beside this file;
-//! `SimulatedPrinter` is the in-process stand-in used until a port is configured.
+//! `ReceiptPrinter` prints a `Document` (the device-independent receipt model).
+//! - `EscPosPrinter::open(&TransportConfig, PrinterProfile)`: the real driver
+//!   (serial, /dev/usb/lpN, TCP 9100) on its own thread.
+//! - `PtyPrinter::spawn` / `TcpPrinter::spawn`: the virtual printer speaking the same
+//!   bytes, rendering receipts to PNG; `render_png` renders captured bytes offline.
+//! - `SimulatedPrinter`: in-memory stand-in for unit tests.
 
+mod devsim;
 pub mod document;
+pub mod driver;
+pub mod encoder;
+pub mod font;
+pub mod gbk;
+pub mod profile;
+pub mod status;
+pub mod transport;
+pub mod vprinter;
 
 pub use document::{Align, Block, Document};
+pub use driver::EscPosPrinter;
+pub use encoder::{encode_blocks, encode_job};
+pub use profile::{Cutter, PrinterProfile};
+pub use status::StatusBits;
+pub use transport::TransportConfig;
+pub use vprinter::server::{PtyPrinter, TcpPrinter, VirtualPrinterHandle};
+pub use vprinter::{render_png, render_receipts, DeviceState, Receipt};
 
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -93,6 +112,11 @@ impl ReceiptPrinter for SimulatedPrinter {
     }
 }
 
+/// Entry point of `devsim printer …`; returns the process exit code.
+pub fn devsim_main(args: &[String]) -> i32 {
+    devsim::main(args)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,11 +130,4 @@ mod tests {
         assert!(matches!(p.print(&doc), Err(PrinterError::NotReady(PrinterStatus::PaperOut))));
         assert_eq!(p.paper.lock().unwrap().printed.len(), 1);
     }
-}
-
-/// Entry point of `devsim <device>`; returns the process exit code.
-pub fn devsim_main(args: &[String]) -> i32 {
-    let _ = args;
-    eprintln!("devsim: this emulator is not built yet");
-    2
 }
