@@ -78,8 +78,13 @@ impl Kiosk {
         let client = IntakeClient::new(&base, Duration::from_secs(cfg.intake.timeout_secs))
             .map_err(|e| StartError::Intake(e.to_string()))?;
         let wake = Arc::new(Notify::new());
-        let worker =
-            Worker { store: store.clone(), sealer: sealer.clone(), client, wake: wake.clone(), backoff: Backoff::default() };
+        let worker = Worker {
+            store: store.clone(),
+            sealer: sealer.clone(),
+            client,
+            wake: wake.clone(),
+            backoff: Backoff::default(),
+        };
         rt.spawn(worker.run());
 
         let services = Services {

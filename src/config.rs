@@ -77,11 +77,14 @@ pub struct DeviceCfg {
     pub port: String,
     #[serde(default = "default_baud")]
     pub baud: u32,
+    /// Printer only: a profile id from data/printers/profiles.json.
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 impl Default for DeviceCfg {
     fn default() -> Self {
-        Self { port: default_port(), baud: default_baud() }
+        Self { port: default_port(), baud: default_baud(), profile: None }
     }
 }
 
@@ -151,9 +154,24 @@ impl Config {
         if e != "embedded" && !e.starts_with("https://") && !e.starts_with("http://127.0.0.1") {
             return Err(bad("intake.endpoint", "must be \"embedded\" or an https:// URL".into()));
         }
-        for (name, d) in [("idcard", &self.devices.idcard), ("printer", &self.devices.printer), ("scanner", &self.devices.scanner)] {
+        for (name, d) in
+            [("idcard", &self.devices.idcard), ("printer", &self.devices.printer), ("scanner", &self.devices.scanner)]
+        {
             if d.port != "emulated" && !d.port.starts_with('/') && !d.port.starts_with("tcp:") {
-                return Err(bad(&format!("devices.{name}.port"), "must be \"emulated\", a device path or tcp:HOST:PORT".into()));
+                return Err(bad(
+                    &format!("devices.{name}.port"),
+                    "must be \"emulated\", a device path or tcp:HOST:PORT".into(),
+                ));
+            }
+            if let Some(p) = &d.profile {
+                if name != "printer" || kiosk_hardware::printer::PrinterProfile::by_id(p).is_none() {
+                    let known: Vec<String> =
+                        kiosk_hardware::printer::PrinterProfile::builtin().into_iter().map(|p| p.id).collect();
+                    return Err(bad(
+                        &format!("devices.{name}.profile"),
+                        format!("unknown printer profile; known: {}", known.join(", ")),
+                    ));
+                }
             }
             if ![9600, 19200, 38400, 57600, 115200].contains(&d.baud) {
                 return Err(bad(&format!("devices.{name}.baud"), "must be 9600, 19200, 38400, 57600 or 115200".into()));
@@ -219,6 +237,8 @@ mod tests {
         let text = format!("{OK}[devices.printer]\nport = \"/dev/usb/lp0\"\nbaud = 1234\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
         assert!(e.to_string().starts_with("k.toml:7: `devices.printer.baud`"), "{e}");
+        let e = Config::parse(&format!("{OK}[devices.printer]\nprofile = \"acme\"\n"), "k.toml").unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:6: `devices.printer.profile`: unknown printer profile"), "{e}");
         let e = Config::parse(&format!("{OK}[intake]\nendpoint = \"ftp://x\"\n"), "k.toml").unwrap_err();
         assert!(e.to_string().starts_with("k.toml:6: `intake.endpoint`"), "{e}");
         let e = Config::parse("[terminal]\nid = \"A B\"\nsite = \"s\"\nhelp_phone = \"1\"\n", "k.toml").unwrap_err();

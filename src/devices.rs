@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::runtime::Devices;
 use kiosk_hardware::idcard::{CardSpec, Emulator, EmulatorConfig, SamConfig, SamReader};
-use kiosk_hardware::printer::SimulatedPrinter;
+use kiosk_hardware::printer::{EscPosPrinter, PrinterProfile, PtyPrinter, TransportConfig};
 use kiosk_hardware::scanner::SimulatedScanner;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub enum DeviceError {
 #[derive(Default)]
 pub struct DemoRig {
     pub idcard: Option<Arc<Emulator>>,
-    pub printer: Option<SimulatedPrinter>,
+    pub printer: Option<PtyPrinter>,
     hand_stop: Arc<AtomicBool>,
 }
 
@@ -45,13 +45,26 @@ pub fn open(cfg: &Config) -> Result<(Devices, DemoRig), DeviceError> {
     } else {
         Box::new(SamReader::new(SamConfig::new(&d.idcard.port, d.idcard.baud)))
     };
-    for (name, dev) in [("printer", &d.printer), ("scanner", &d.scanner)] {
-        if dev.port != "emulated" {
-            return Err(DeviceError::Open(name, format!("no driver for {} in this build yet", dev.port)));
+    let profile =
+        d.printer.profile.as_deref().and_then(PrinterProfile::by_id).unwrap_or_else(|| PrinterProfile::generic(80));
+    let spec = match d.printer.port.as_str() {
+        "emulated" => {
+            let vp =
+                PtyPrinter::spawn(profile.dots, None, None).map_err(|e| DeviceError::Open("printer", e.to_string()))?;
+            let spec = vp.spec();
+            rig.printer = Some(vp);
+            spec
         }
+        p if p.starts_with("tcp:") => p.to_string(),
+        p if p.starts_with("/dev/usb/lp") => format!("usb:{p}"),
+        p => format!("serial:{p}@{}", d.printer.baud),
+    };
+    let transport =
+        TransportConfig::parse(&spec).ok_or_else(|| DeviceError::Open("printer", format!("bad port `{spec}`")))?;
+    let printer = EscPosPrinter::open(&transport, profile).map_err(|e| DeviceError::Open("printer", e.to_string()))?;
+    if d.scanner.port != "emulated" {
+        return Err(DeviceError::Open("scanner", format!("no UVC driver for {} in this build yet", d.scanner.port)));
     }
-    let printer = SimulatedPrinter::default();
-    rig.printer = Some(printer.clone());
     Ok((Devices::new(idcard, Box::new(printer), Box::new(SimulatedScanner::default())), rig))
 }
 

@@ -50,7 +50,8 @@ pub fn demo_state(target: Screen, cat: &Catalog) -> State {
     let mut s = State::new(120);
     let mut apply = |s: State, e: Event| journey::step(s, e, &ctx).0;
     let script: Vec<Event> = {
-        let mut v = vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::CardRead(sample_applicant())];
+        let mut v =
+            vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::CardRead(sample_applicant())];
         v.extend("13812345678".chars().map(Event::Key));
         v.push(Event::Next);
         v

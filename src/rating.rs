@@ -55,7 +55,8 @@ mod tests {
     fn mapping_is_configurable() {
         let gb = RatingMapping::default();
         assert_eq!(gb.code(1), "1");
-        let zj: RatingMapping = toml::from_str("channel = \"07\"\nlevel_codes = [\"5\",\"4\",\"3\",\"2\",\"1\"]").unwrap();
+        let zj: RatingMapping =
+            toml::from_str("channel = \"07\"\nlevel_codes = [\"5\",\"4\",\"3\",\"2\",\"1\"]").unwrap();
         assert_eq!(zj.code(1), "5");
         assert_eq!(zj.channel, "07");
         assert!(crate::journey::is_bad(4) && !crate::journey::is_bad(3));

@@ -21,7 +21,7 @@ fn full_citizen_journey() {
     cfg.terminal.data_dir = dir.path().join("data");
 
     let (devices, rig) = kiosk::devices::open(&cfg).unwrap();
-    let printer = rig.printer.clone().expect("emulated printer");
+    let printer = rig.printer.as_ref().expect("virtual ESC/POS printer on a pty").handle.clone();
     let reader = rig.idcard.clone().expect("emulated ID-card reader on a pty");
     let app = kiosk::headless::new_window().unwrap();
     kiosk::ui::set_terminal(&app, &cfg.terminal);
@@ -70,10 +70,13 @@ fn full_citizen_journey() {
         assert!(log.contains(&cmd), "reader saw {cmd:02X?}");
     }
 
-    // The printer printed the receipt.
-    let printed = printer.paper.lock().unwrap().printed.clone();
-    let receipt = printed.iter().map(|d| d.plain_text()).find(|t| t.contains("收件回执")).expect("a receipt");
-    assert!(receipt.contains(&local_no));
+    // The virtual printer received the receipt as ESC/POS bytes and rendered it; its
+    // text reads back and its QR decodes to the progress link.
+    let receipts = printer.wait_receipts(1, Duration::from_secs(10));
+    let receipt = receipts.iter().find(|r| r.text.contains("收件回执")).expect("a receipt");
+    assert!(receipt.text.contains(&local_no), "{}", receipt.text);
+    assert!(receipt.qr.iter().any(|q| q.ends_with(&format!("?no={local_no}"))), "{:?}", receipt.qr);
+    std::fs::write(common::screenshots_dir().join("receipt-80mm.png"), &receipt.png).unwrap();
 
     // The rating is stored (once) and delivered.
     assert_eq!(k.store.rating(&local_no).unwrap(), Some((1, vec![])));

@@ -37,10 +37,7 @@ fn main() {
         }
     };
     run(&mut dec, 2_000); // warm-up
-    for (label, chunks) in [
-        ("whole frame per push", 1usize),
-        ("frame split in 64-byte reads", 64),
-    ] {
+    for (label, chunks) in [("whole frame per push", 1usize), ("frame split in 64-byte reads", 64)] {
         let n = 50_000;
         let t = Instant::now();
         if chunks == 1 {

@@ -25,12 +25,8 @@ fn main() {
         extra_address: Some("河南省新乡市牧野区人民路2号".into()),
         ..Default::default()
     };
-    let emu = Emulator::start(EmulatorConfig {
-        link: Some(dir.join("idcard")),
-        sticky: true,
-        ..Default::default()
-    })
-    .expect("emulator");
+    let emu = Emulator::start(EmulatorConfig { link: Some(dir.join("idcard")), sticky: true, ..Default::default() })
+        .expect("emulator");
     let mut cfg = emu.reader_config();
     cfg.read_timeout_ms = 2000;
     let mut reader = kiosk_hardware::idcard::SamReader::new(cfg);
@@ -39,10 +35,7 @@ fn main() {
     let wire = 40 + 15 + 19 + 1295 + 81;
     let floor_all = wire as f64 * 10.0 / 115_200.0 * 1e3;
     println!("floor at 115200 8N1: 30 01 answer 112.4 ms; whole exchange ({wire} bytes) {floor_all:.1} ms");
-    for (label, pace, n) in [
-        ("pty, unpaced", None, 300usize),
-        ("pty, paced to 115200", Some(115_200), 20),
-    ] {
+    for (label, pace, n) in [("pty, unpaced", None, 300usize), ("pty, paced to 115200", Some(115_200), 20)] {
         emu.set_pacing(pace);
         let mut times = Vec::with_capacity(n);
         for _ in 0..n {

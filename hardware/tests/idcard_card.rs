@@ -4,8 +4,8 @@ use kiosk_hardware::idcard::card::{decode_ucs2, encode_text, parse_card, PHOTO_L
 use kiosk_hardware::idcard::codec::{encode_response, Decoder, Request, Sw3};
 use kiosk_hardware::idcard::emulator::load_cards;
 use kiosk_hardware::idcard::{
-    demo_card, CardKind, CardProblem, CardSpec, IdCard, IdCardError, IdCardReader, IdCardStatus,
-    SamConfig, SamReader, Sex, Validity,
+    demo_card, CardKind, CardProblem, CardSpec, IdCard, IdCardError, IdCardReader, IdCardStatus, SamConfig, SamReader,
+    Sex, Validity,
 };
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -15,9 +15,7 @@ use std::sync::{Arc, Mutex};
 const TODAY: &str = "20260115";
 
 fn fixtures() -> Vec<CardSpec> {
-    load_cards(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idcard/cards.json"))
-        .unwrap()
-        .0
+    load_cards(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idcard/cards.json")).unwrap().0
 }
 
 fn roundtrip(spec: &CardSpec) -> IdCard {
@@ -57,10 +55,7 @@ fn hk_macao_taiwan_residence_permit() {
     let c = roundtrip(&fixtures()[2]);
     assert_eq!(c.kind, CardKind::HkMoTwResidence);
     assert_eq!(c.name, "陈家明");
-    assert_eq!(
-        c.nation, "",
-        "J cards leave the nation field blank (reserved)"
-    );
+    assert_eq!(c.nation, "", "J cards leave the nation field blank (reserved)");
     assert_eq!(c.supplement.pass_number.as_deref(), Some("H60123456"));
     assert_eq!(c.supplement.issue_count.as_deref(), Some("02"));
     assert!(c.problems(TODAY).is_empty());
@@ -86,10 +81,7 @@ fn foreign_permanent_2023_layout_with_long_english_name() {
     let c = roundtrip(&fixtures()[4]);
     assert_eq!(c.kind, CardKind::ForeignPermanent2023);
     assert_eq!(c.name, "玛丽亚");
-    assert_eq!(
-        c.name_en.as_deref(),
-        Some("MARTINEZ GONZALEZ, MARIA DE LOS ANGELES")
-    );
+    assert_eq!(c.name_en.as_deref(), Some("MARTINEZ GONZALEZ, MARIA DE LOS ANGELES"));
     assert_eq!(c.nation, "USA");
     assert_eq!(c.supplement.renewal_count.as_deref(), Some("00"));
     assert!(c.problems(TODAY).is_empty());
@@ -100,17 +92,8 @@ fn expired_card_gets_a_citizen_message() {
     let c = roundtrip(&fixtures()[5]);
     assert_eq!(c.nation, "回");
     let p = c.check_usable(TODAY).unwrap_err();
-    assert_eq!(
-        p,
-        CardProblem::Expired {
-            valid_to: "20200101".into()
-        }
-    );
-    assert!(
-        p.citizen_message_zh().contains("2020年01月01日过期"),
-        "{}",
-        p.citizen_message_zh()
-    );
+    assert_eq!(p, CardProblem::Expired { valid_to: "20200101".into() });
+    assert!(p.citizen_message_zh().contains("2020年01月01日过期"), "{}", p.citizen_message_zh());
     assert!(p.citizen_message_en().contains("expired"));
     assert!(!p.to_string().contains("43052419880808111X"));
 }
@@ -119,25 +102,15 @@ fn expired_card_gets_a_citizen_message() {
 fn bad_check_digit_and_birth_mismatch() {
     let c = roundtrip(&fixtures()[6]);
     assert_eq!(c.problems(TODAY), vec![CardProblem::BadCheckDigit]);
-    assert!(c
-        .check_usable(TODAY)
-        .unwrap_err()
-        .citizen_message_zh()
-        .contains("人工窗口"));
+    assert!(c.check_usable(TODAY).unwrap_err().citizen_message_zh().contains("人工窗口"));
     let mut spec = fixtures()[0].clone();
     spec.birth_date = "19900308".into();
-    assert_eq!(
-        roundtrip(&spec).problems(TODAY),
-        vec![CardProblem::BirthDateMismatch]
-    );
+    assert_eq!(roundtrip(&spec).problems(TODAY), vec![CardProblem::BirthDateMismatch]);
     spec.birth_date = "19900230".into();
     spec.id_number = "41070219900307004".into();
     let p = roundtrip(&spec).problems(TODAY);
     assert!(
-        p.contains(&CardProblem::BadNumberFormat)
-            && p.contains(&CardProblem::BadDate {
-                field: "birth_date".into()
-            })
+        p.contains(&CardProblem::BadNumberFormat) && p.contains(&CardProblem::BadDate { field: "birth_date".into() })
     );
 }
 
@@ -145,17 +118,9 @@ fn bad_check_digit_and_birth_mismatch() {
 fn not_yet_valid_and_last_valid_day() {
     let mut spec = fixtures()[0].clone();
     spec.valid_to = TODAY.into();
-    assert!(
-        roundtrip(&spec).problems(TODAY).is_empty(),
-        "valid through its last day"
-    );
+    assert!(roundtrip(&spec).problems(TODAY).is_empty(), "valid through its last day");
     spec.valid_from = "20270101".into();
-    assert_eq!(
-        roundtrip(&spec).problems(TODAY),
-        vec![CardProblem::NotYetValid {
-            valid_from: "20270101".into()
-        }]
-    );
+    assert_eq!(roundtrip(&spec).problems(TODAY), vec![CardProblem::NotYetValid { valid_from: "20270101".into() }]);
 }
 
 #[test]
@@ -251,28 +216,10 @@ impl Read for Fake {
 #[test]
 fn driver_over_fake_reports_sam_self_test_failure() {
     let fake = Fake::default();
-    let mut r = SamReader::from_io(
-        fake.clone(),
-        SamConfig {
-            command_timeout_ms: 50,
-            ..SamConfig::default()
-        },
-    );
+    let mut r = SamReader::from_io(fake.clone(), SamConfig { command_timeout_ms: 50, ..SamConfig::default() });
     let e = r.poll().unwrap_err();
-    assert!(
-        matches!(
-            e,
-            IdCardError::Sam {
-                sw3: Sw3::SamSelfTestFailed,
-                ..
-            }
-        ),
-        "{e}"
-    );
+    assert!(matches!(e, IdCardError::Sam { sw3: Sw3::SamSelfTestFailed, .. }), "{e}");
     assert!(e.to_string().contains("SAM 自检失败"), "{e}");
     assert!(matches!(r.status(), IdCardStatus::Fault(_)));
-    assert_eq!(
-        &fake.log.lock().unwrap()[..2],
-        &[(0x10, 0xFF), (0x11, 0xFF)]
-    );
+    assert_eq!(&fake.log.lock().unwrap()[..2], &[(0x10, 0xFF), (0x11, 0xFF)]);
 }

@@ -2,26 +2,19 @@
 
 use kiosk_hardware::idcard::emulator::load_cards;
 use kiosk_hardware::idcard::{
-    diag_read_one, spawn_poller, CardKind, CardSpec, Emulator, EmulatorConfig, Fault, IdCard,
-    IdCardError, IdCardReader, IdCardStatus, ReaderEvent, SamReader, Sw3, Validity,
+    diag_read_one, spawn_poller, CardKind, CardSpec, Emulator, EmulatorConfig, Fault, IdCard, IdCardError,
+    IdCardReader, IdCardStatus, ReaderEvent, SamReader, Sw3, Validity,
 };
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn fixtures() -> Vec<CardSpec> {
-    load_cards(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idcard/cards.json"))
-        .unwrap()
-        .0
+    load_cards(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idcard/cards.json")).unwrap().0
 }
 
 fn start(cards: Vec<CardSpec>, dir: &tempfile::TempDir) -> Emulator {
-    Emulator::start(EmulatorConfig {
-        link: Some(dir.path().join("idcard")),
-        cards,
-        ..Default::default()
-    })
-    .unwrap()
+    Emulator::start(EmulatorConfig { link: Some(dir.path().join("idcard")), cards, ..Default::default() }).unwrap()
 }
 
 /// Polls until a card comes (or `limit` passes), returning the last error too.
@@ -50,22 +43,9 @@ fn reads_every_card_type_in_order() {
     r.on_status(move |s| s2.lock().unwrap().push(s.clone()));
 
     let first = r.poll().unwrap().expect("first card at once");
-    assert_eq!(
-        &emu.command_log()[..6],
-        &[
-            (0x10, 0xFF),
-            (0x11, 0xFF),
-            (0x12, 0xFF),
-            (0x20, 1),
-            (0x20, 2),
-            (0x30, 1)
-        ]
-    );
+    assert_eq!(&emu.command_log()[..6], &[(0x10, 0xFF), (0x11, 0xFF), (0x12, 0xFF), (0x20, 1), (0x20, 2), (0x30, 1)]);
     assert_eq!(first.name, "张晓𠮷");
-    assert_eq!(
-        first.extra_address.as_deref(),
-        Some("河南省新乡市牧野区人民路2号")
-    );
+    assert_eq!(first.extra_address.as_deref(), Some("河南省新乡市牧野区人民路2号"));
     assert_eq!(first.photo_wlt.len(), 1024);
     assert!(r.sam_id().unwrap().starts_with("0500010020240101"));
     // Between two cards the field is empty for one find.
@@ -78,15 +58,7 @@ fn reads_every_card_type_in_order() {
     use CardKind::*;
     assert_eq!(
         kinds,
-        [
-            Resident,
-            Resident,
-            HkMoTwResidence,
-            ForeignPermanentOld,
-            ForeignPermanent2023,
-            Resident,
-            Resident
-        ]
+        [Resident, Resident, HkMoTwResidence, ForeignPermanentOld, ForeignPermanent2023, Resident, Resident]
     );
     assert_eq!(got[1].valid_to, Validity::LongTerm);
     assert_eq!(got[1].extra_address, None, "30 03 answered 91");
@@ -125,10 +97,7 @@ fn transport_faults_are_survived() {
     let spec = fixtures()[0].clone();
     let faults = [
         Fault::BadChecksum,
-        Fault::Split {
-            chunk: 7,
-            gap: Duration::from_millis(3),
-        },
+        Fault::Split { chunk: 7, gap: Duration::from_millis(3) },
         Fault::Garbage(vec![0x00, 0xAA, 0xAA, 0x13, 0x96, 0xFF, 0xAA]),
         Fault::Slow(Duration::from_millis(150)),
         // Later than the 300 ms timeout: the late answer must not be taken for the next one's.
@@ -150,10 +119,7 @@ fn transport_faults_are_survived() {
     assert!(poll_card(&mut r, Duration::from_secs(3)).is_ok());
     emu.clear_faults();
     let st = r.stats().clone();
-    assert!(
-        st.retries >= 2 && st.bad_frames >= 1 && st.timeouts >= 1,
-        "{st:?}"
-    );
+    assert!(st.retries >= 2 && st.bad_frames >= 1 && st.timeouts >= 1, "{st:?}");
 }
 
 #[test]
@@ -165,47 +131,20 @@ fn sam_failure_codes_reach_the_caller_with_their_meaning() {
     let spec = fixtures()[0].clone();
     // A failed read is retried (bounded); three failures in a row reach the caller.
     emu.enqueue(spec.clone()).unwrap();
-    emu.inject_n(
-        Fault::Sam {
-            cmd: 0x30,
-            para: 0x01,
-            sw3: 0x41,
-        },
-        3,
-    );
+    emu.inject_n(Fault::Sam { cmd: 0x30, para: 0x01, sw3: 0x41 }, 3);
     let e = r.poll().unwrap_err();
-    assert!(
-        matches!(
-            e,
-            IdCardError::Sam {
-                sw3: Sw3::ReadFailed,
-                ..
-            }
-        ),
-        "{e}"
-    );
+    assert!(matches!(e, IdCardError::Sam { sw3: Sw3::ReadFailed, .. }), "{e}");
     assert!(e.to_string().contains("读证/卡操作失败"), "{e}");
     assert!(matches!(r.status(), IdCardStatus::Fault(_)));
     // One failure is absorbed by a retry.
-    emu.inject(Fault::Sam {
-        cmd: 0x30,
-        para: 0x01,
-        sw3: 0x41,
-    });
+    emu.inject(Fault::Sam { cmd: 0x30, para: 0x01, sw3: 0x41 });
     assert!(poll_card(&mut r, Duration::from_secs(2)).is_ok());
     // A find failing with a SAM error is a fault at once.
-    emu.inject(Fault::Sam {
-        cmd: 0x20,
-        para: 0x01,
-        sw3: 0x60,
-    });
+    emu.inject(Fault::Sam { cmd: 0x20, para: 0x01, sw3: 0x60 });
     let e = r.poll().unwrap_err();
     assert!(e.to_string().contains("SAM 自检失败"), "{e}");
-    for (sw3, want) in [
-        (0x80u8, "寻找证/卡不成功"),
-        (0x81, "选取证/卡不成功"),
-        (0x24, "无法识别的错误"),
-    ] {
+    for (sw3, want) in [(0x80u8, "寻找证/卡不成功"), (0x81, "选取证/卡不成功"), (0x24, "无法识别的错误")]
+    {
         assert!(Sw3::from_byte(sw3).to_string().contains(want));
     }
 }
@@ -246,11 +185,7 @@ fn fingerprint_read_and_poller_thread() {
     let poller = spawn_poller(SamReader::new(cfg), Duration::from_millis(20));
     let t = Instant::now();
     let card = loop {
-        match poller
-            .events
-            .recv_timeout(Duration::from_secs(3))
-            .expect("event")
-        {
+        match poller.events.recv_timeout(Duration::from_secs(3)).expect("event") {
             ReaderEvent::Card(c) => break c,
             ReaderEvent::Status(_) => {}
             ReaderEvent::Error(e) => panic!("{e}"),
@@ -276,25 +211,12 @@ fn diag_masks_unless_revealed() {
     assert_eq!(v["id_number"], "410702199003070046");
     assert_eq!(v["problems"].as_array().unwrap().len(), 0);
     // No card: a failure whose message says what SW3 meant.
-    let e =
-        diag_read_one(&emu.port_path(), 115_200, false, Duration::from_millis(400)).unwrap_err();
+    let e = diag_read_one(&emu.port_path(), 115_200, false, Duration::from_millis(400)).unwrap_err();
     assert!(e.to_string().contains("SW3 80"), "{e}");
-    emu.inject_n(
-        Fault::Sam {
-            cmd: 0x11,
-            para: 0xFF,
-            sw3: 0x66,
-        },
-        3,
-    );
+    emu.inject_n(Fault::Sam { cmd: 0x11, para: 0xFF, sw3: 0x66 }, 3);
     let e = diag_read_one(&emu.port_path(), 115_200, false, Duration::from_secs(1)).unwrap_err();
     assert!(e.to_string().contains("SAM 未经授权"), "{e}");
-    let e = diag_read_one(
-        &dir.path().join("absent").to_string_lossy(),
-        115_200,
-        false,
-        Duration::from_secs(1),
-    )
-    .unwrap_err();
+    let e = diag_read_one(&dir.path().join("absent").to_string_lossy(), 115_200, false, Duration::from_secs(1))
+        .unwrap_err();
     assert!(matches!(e, IdCardError::Disconnected(_)));
 }

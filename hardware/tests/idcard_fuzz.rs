@@ -4,9 +4,7 @@
 //! the full run.
 
 use kiosk_hardware::idcard::card::{encode_text, parse_card, CardSpec};
-use kiosk_hardware::idcard::codec::{
-    encode_request, encode_response, Decoder, Request, Response, Sw3, MAX_LEN,
-};
+use kiosk_hardware::idcard::codec::{encode_request, encode_response, Decoder, Request, Response, Sw3, MAX_LEN};
 use kiosk_hardware::idcard::driver::parse_read;
 
 /// SplitMix64: small, deterministic, good enough to drive a fuzzer.
@@ -119,20 +117,13 @@ fn feed(rng: &mut Rng, dec: &mut Decoder, input: &[u8], frames: &mut usize) {
             }
         }
         // Bounded memory: never more than one max frame plus one push waiting.
-        assert!(
-            dec.pending() <= 7 + MAX_LEN + 300,
-            "decoder holds {} bytes",
-            dec.pending()
-        );
+        assert!(dec.pending() <= 7 + MAX_LEN + 300, "decoder holds {} bytes", dec.pending());
     }
 }
 
 #[test]
 fn decoder_never_panics_on_random_and_mutated_input() {
-    let cases: usize = std::env::var("IDCARD_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20_000);
+    let cases: usize = std::env::var("IDCARD_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
     let seeds = seeds();
     let mut rng = Rng(0x1D_CA4D_5EED);
     let mut frames = 0usize;
@@ -144,9 +135,7 @@ fn decoder_never_panics_on_random_and_mutated_input() {
             1 => {
                 // Noise biased towards preamble bytes.
                 let alphabet = [0xAA, 0x96, 0x69, 0x00, 0x05, 0x08, 0x90, 0x9F];
-                (0..rng.below(1024))
-                    .map(|_| alphabet[rng.below(alphabet.len())])
-                    .collect()
+                (0..rng.below(1024)).map(|_| alphabet[rng.below(alphabet.len())]).collect()
             }
             _ => {
                 let mut v = Vec::new();
@@ -184,8 +173,5 @@ fn decoder_never_panics_on_random_and_mutated_input() {
         }
         assert!(found, "case {case}: no resync");
     }
-    eprintln!(
-        "idcard fuzz: {cases} cases, {bytes} bytes, {frames} valid frames decoded in {:.1?}",
-        start.elapsed()
-    );
+    eprintln!("idcard fuzz: {cases} cases, {bytes} bytes, {frames} valid frames decoded in {:.1?}", start.elapsed());
 }

@@ -114,8 +114,10 @@ async fn submit_case(State(sim): State<Arc<Sim>>, headers: HeaderMap, Json(case)
         return reject(StatusCode::UNPROCESSABLE_ENTITY, "未选择办理事项 / no matter chosen");
     }
     let db = sim.db();
-    let existing: Option<String> =
-        db.query_row("SELECT intake_no FROM cases WHERE idem_key = ?1", [&key], |r| r.get(0)).optional().unwrap_or(None);
+    let existing: Option<String> = db
+        .query_row("SELECT intake_no FROM cases WHERE idem_key = ?1", [&key], |r| r.get(0))
+        .optional()
+        .unwrap_or(None);
     let intake_no = match existing {
         Some(no) => no,
         None => {
@@ -143,12 +145,10 @@ async fn case_status(State(sim): State<Arc<Sim>>, Path(no): Path<String>) -> Res
         .optional()
         .unwrap_or(None);
     match row {
-        Some((local_no, at)) => Json(CaseAck {
-            intake_no: no,
-            local_no,
-            status: Sim::status_after(crate::store::now_ms() - at).into(),
-        })
-        .into_response(),
+        Some((local_no, at)) => {
+            Json(CaseAck { intake_no: no, local_no, status: Sim::status_after(crate::store::now_ms() - at).into() })
+                .into_response()
+        }
         None => reject(StatusCode::NOT_FOUND, "未找到该办件 / no such case"),
     }
 }

@@ -323,12 +323,8 @@ fn defer(s: &mut State, i: usize) {
 
 fn materials_next(s: &mut State) {
     let Some(sess) = s.session.as_ref() else { return };
-    let missing: Vec<&str> = sess
-        .materials
-        .iter()
-        .filter(|m| m.required && !m.state.is_satisfied())
-        .map(|m| m.name.as_str())
-        .collect();
+    let missing: Vec<&str> =
+        sess.materials.iter().filter(|m| m.required && !m.state.is_satisfied()).map(|m| m.name.as_str()).collect();
     if missing.is_empty() {
         go(s, Screen::Review);
     } else {
@@ -361,7 +357,13 @@ fn receipt_data(sess: &Session, local_no: &str, ctx: &Ctx) -> ReceiptData {
         deferred: sess.materials.iter().filter(|m| m.state == SlotState::Deferred).map(|m| m.name.clone()).collect(),
         delivery: sess.delivery,
         window: bundle.map(|b| b.window.clone()).unwrap_or_default(),
-        promised_days: sess.selected.iter().filter_map(|c| ctx.catalog.matter(c)).map(|m| m.promised_days).max().unwrap_or(0),
+        promised_days: sess
+            .selected
+            .iter()
+            .filter_map(|c| ctx.catalog.matter(c))
+            .map(|m| m.promised_days)
+            .max()
+            .unwrap_or(0),
     }
 }
 

@@ -135,7 +135,11 @@ impl From<&IdCard> for Applicant {
             id_number: c.id_number.clone(),
             sex: c.sex.label_zh().to_string(),
             birth_date: c.birth_date.clone(),
-            address: c.extra_address.clone().map(|a| format!("{}{}", c.address, a)).unwrap_or_else(|| c.address.clone()),
+            address: c
+                .extra_address
+                .clone()
+                .map(|a| format!("{}{}", c.address, a))
+                .unwrap_or_else(|| c.address.clone()),
             valid_to: match &c.valid_to {
                 Validity::Until(d) => Some(d.clone()),
                 Validity::LongTerm => None,
@@ -193,7 +197,9 @@ pub struct FormField {
 pub enum SlotState {
     Todo,
     Capturing,
-    Captured { pages: u32 },
+    Captured {
+        pages: u32,
+    },
     Failed(String),
     /// Replaced by an electronic certificate: nothing to scan.
     ECert,
@@ -326,10 +332,21 @@ pub enum Event {
     SkipRating,
     // Results from the runtime.
     CardRead(Applicant),
-    Captured { slot: usize, pages: u32 },
-    CaptureFailed { slot: usize, message: String },
-    DeviceFailed { device: Device, message: String },
-    CaseQueued { local_no: String },
+    Captured {
+        slot: usize,
+        pages: u32,
+    },
+    CaptureFailed {
+        slot: usize,
+        message: String,
+    },
+    DeviceFailed {
+        device: Device,
+        message: String,
+    },
+    CaseQueued {
+        local_no: String,
+    },
     QueueFailed(String),
     ReceiptPrinted,
     PrintFailed(String),
@@ -387,13 +404,22 @@ pub struct RatingRecord {
 pub enum Effect {
     StartCardReading,
     StopCardReading,
-    Capture { slot: usize, material_key: String },
+    Capture {
+        slot: usize,
+        material_key: String,
+    },
     EnqueueCase(Box<CaseDraft>),
     PrintReceipt(ReceiptData),
-    PrintNotice { bundle_id: String, selected: Vec<String> },
+    PrintNotice {
+        bundle_id: String,
+        selected: Vec<String>,
+    },
     StoreRating(RatingRecord),
     /// An audit record; `detail` never holds unmasked personal data.
-    Audit { kind: &'static str, detail: String },
+    Audit {
+        kind: &'static str,
+        detail: String,
+    },
     /// Forget everything personal held outside the journey (scans, photo).
     WipeSession,
 }

@@ -140,10 +140,8 @@ fn expired_or_bad_card_stays_on_identify_with_message() {
     let cat = Catalog::seed();
     let mut expired = applicant();
     expired.valid_to = Some("20200101".into());
-    let (s, _) = run(
-        &cat,
-        vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::CardRead(expired)],
-    );
+    let (s, _) =
+        run(&cat, vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::CardRead(expired)]);
     assert_eq!(s.screen, Screen::Identify);
     assert!(s.notice.as_ref().unwrap().contains("有效期"));
     let mut bad = applicant();
@@ -324,10 +322,23 @@ fn bad_rating_needs_a_reason() {
     let (s, fx) = run_from(
         s,
         &cat,
-        vec![Event::ToggleReason("R02".into()), Event::ToggleReason("R03".into()), Event::ToggleReason("R03".into()), Event::Rate(9), Event::SubmitRating],
+        vec![
+            Event::ToggleReason("R02".into()),
+            Event::ToggleReason("R03".into()),
+            Event::ToggleReason("R03".into()),
+            Event::Rate(9),
+            Event::SubmitRating,
+        ],
     );
     assert_eq!(s.screen, Screen::Farewell);
-    assert_eq!(fx, vec![Effect::StoreRating(RatingRecord { local_no: "XX0001-000001".into(), level: 5, reasons: vec!["R02".into()] })]);
+    assert_eq!(
+        fx,
+        vec![Effect::StoreRating(RatingRecord {
+            local_no: "XX0001-000001".into(),
+            level: 5,
+            reasons: vec!["R02".into()]
+        })]
+    );
     let (s, fx) = run_from(s, &cat, vec![Event::Tap]);
     assert_eq!(s.screen, Screen::Attract);
     assert!(fx.contains(&Effect::WipeSession));

@@ -84,7 +84,10 @@ mod tests {
         let s = Sealer::load_or_create(&path).unwrap();
         let sealed = s.seal("张晓𠮷 410702199003070046".as_bytes());
         assert!(!sealed.windows(6).any(|w| w == b"410702"), "no plaintext at rest");
-        assert_eq!(Sealer::load_or_create(&path).unwrap().open(&sealed).unwrap(), "张晓𠮷 410702199003070046".as_bytes());
+        assert_eq!(
+            Sealer::load_or_create(&path).unwrap().open(&sealed).unwrap(),
+            "张晓𠮷 410702199003070046".as_bytes()
+        );
         let mut bad = sealed.clone();
         bad[20] ^= 1;
         assert!(matches!(s.open(&bad), Err(SealError::Decrypt)));

@@ -27,16 +27,15 @@ pub fn intake_receipt(d: &ReceiptData, site: &Site, now: &str) -> Document {
     for (i, m) in d.matters.iter().enumerate() {
         doc = doc.text(&format!("  {}. {}", i + 1, m));
     }
-    doc = doc
-        .text(&format!("提交时间：{now}"))
-        .text(&format!("承诺时限：{} 个工作日内", d.promised_days))
-        .text(&format!(
+    doc = doc.text(&format!("提交时间：{now}")).text(&format!("承诺时限：{} 个工作日内", d.promised_days)).text(
+        &format!(
             "取件方式：{}",
             match d.delivery {
                 Delivery::Window => format!("窗口领取（{}）", d.window),
                 Delivery::Post => "免费邮寄到户籍地址".to_string(),
             }
-        ));
+        ),
+    );
     if !d.deferred.is_empty() {
         doc = doc.rule().styled("容缺受理：请于 5 个工作日内补交", 1, Align::Left, true);
         for m in &d.deferred {
@@ -69,7 +68,13 @@ pub fn notice(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site) 
     }
     doc = doc.rule().styled("所需材料（已合并，同一材料只需一份）", 1, Align::Left, true);
     for m in cat.merged_materials(selected) {
-        let how = if m.e_cert { "电子证照，免提交" } else if m.required { "必交" } else { "选交" };
+        let how = if m.e_cert {
+            "电子证照，免提交"
+        } else if m.required {
+            "必交"
+        } else {
+            "选交"
+        };
         doc = doc.text(&format!("· {}（{}）", m.name, how));
     }
     doc.rule()

@@ -36,7 +36,11 @@ pub struct Devices {
 }
 
 impl Devices {
-    pub fn new(idcard: Box<dyn IdCardReader>, printer: Box<dyn ReceiptPrinter>, scanner: Box<dyn DocumentScanner>) -> Self {
+    pub fn new(
+        idcard: Box<dyn IdCardReader>,
+        printer: Box<dyn ReceiptPrinter>,
+        scanner: Box<dyn DocumentScanner>,
+    ) -> Self {
         Self {
             idcard: Arc::new(Mutex::new(idcard)),
             printer: Arc::new(Mutex::new(printer)),

@@ -84,7 +84,10 @@ impl Store {
     pub fn enqueue_case(&self, terminal_id: &str, seal: impl FnOnce(&str) -> Vec<u8>) -> Result<String, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        tx.execute("INSERT INTO sequences(name, value) VALUES('case', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1", [])?;
+        tx.execute(
+            "INSERT INTO sequences(name, value) VALUES('case', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+            [],
+        )?;
         let seq: i64 = tx.query_row("SELECT value FROM sequences WHERE name = 'case'", [], |r| r.get(0))?;
         let local_no = format!("{terminal_id}-{seq:06}");
         let sealed = seal(&local_no);
@@ -98,7 +101,13 @@ impl Store {
     }
 
     /// Records a rating (one per case, immutable) and queues its upload.
-    pub fn enqueue_rating(&self, local_no: &str, level: u8, reasons: &[String], sealed: Vec<u8>) -> Result<(), StoreError> {
+    pub fn enqueue_rating(
+        &self,
+        local_no: &str,
+        level: u8,
+        reasons: &[String],
+        sealed: Vec<u8>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let inserted = tx.execute(
@@ -119,7 +128,9 @@ impl Store {
     pub fn rating(&self, local_no: &str) -> Result<Option<(u8, Vec<String>)>, StoreError> {
         let row: Option<(u8, String)> = self
             .lock()
-            .query_row("SELECT level, reasons FROM ratings WHERE local_no = ?1", [local_no], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT level, reasons FROM ratings WHERE local_no = ?1", [local_no], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         Ok(row.map(|(l, r)| (l, r.split(',').filter(|s| !s.is_empty()).map(String::from).collect())))
     }
@@ -201,7 +212,8 @@ impl Store {
 
     /// Appends an audit event. `detail` must not carry unmasked personal data.
     pub fn audit(&self, kind: &str, detail: &str) -> Result<(), StoreError> {
-        self.lock().execute("INSERT INTO audit(at_ms, kind, detail) VALUES(?1, ?2, ?3)", params![now_ms(), kind, detail])?;
+        self.lock()
+            .execute("INSERT INTO audit(at_ms, kind, detail) VALUES(?1, ?2, ?3)", params![now_ms(), kind, detail])?;
         Ok(())
     }
 

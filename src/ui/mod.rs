@@ -77,9 +77,7 @@ pub fn apply(app: &AppWindow, v: &View) {
         v.bundles.iter().map(|b| BundleItem { name: s(&b[0]), summary: s(&b[1]), departments: s(&b[2]) }).collect(),
     ));
     k.set_bundle_name(s(&v.bundle_name));
-    k.set_items(model(
-        v.items.iter().map(|(l, d, c)| CheckItem { label: s(l), detail: s(d), checked: *c }).collect(),
-    ));
+    k.set_items(model(v.items.iter().map(|(l, d, c)| CheckItem { label: s(l), detail: s(d), checked: *c }).collect()));
     k.set_guide_sections(model(v.guide_sections.iter().map(|(h, b)| Section { heading: s(h), body: s(b) }).collect()));
     k.set_identify_hint(s(&v.identify_hint));
     k.set_fields(model(
@@ -147,6 +145,14 @@ pub fn intent(name: &str, arg: i32, cat: &Catalog) -> Option<Event> {
     })
 }
 
+/// Terminal facts that never change while running: header site, help line, id.
+pub fn set_terminal(app: &AppWindow, t: &crate::config::Terminal) {
+    let k = app.global::<Kiosk>();
+    k.set_site_name(s(&t.site));
+    k.set_help_phone(s(&t.help_phone));
+    k.set_terminal_id(s(&t.id));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,12 +167,4 @@ mod tests {
         assert_eq!(intent("rate", -1, &cat), None);
         assert_eq!(intent("nonsense", 0, &cat), None);
     }
-}
-
-/// Terminal facts that never change while running: header site, help line, id.
-pub fn set_terminal(app: &AppWindow, t: &crate::config::Terminal) {
-    let k = app.global::<Kiosk>();
-    k.set_site_name(s(&t.site));
-    k.set_help_phone(s(&t.help_phone));
-    k.set_terminal_id(s(&t.id));
 }

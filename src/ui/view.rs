@@ -99,7 +99,13 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             let mat_lines: Vec<String> = mats
                 .iter()
                 .map(|m| {
-                    let how = if m.e_cert { "免提交，电子证照" } else if m.required { "必交" } else { "选交" };
+                    let how = if m.e_cert {
+                        "免提交，电子证照"
+                    } else if m.required {
+                        "必交"
+                    } else {
+                        "选交"
+                    };
                     format!("· {}（{}）", m.name, how)
                 })
                 .collect();
@@ -119,7 +125,14 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             .fields
             .iter()
             .filter(|f| f.source != FieldSource::Typed)
-            .map(|f| (f.label.clone(), shown_value(&f.key, &f.value), source_label(f.source).into(), f.source != FieldSource::Typed))
+            .map(|f| {
+                (
+                    f.label.clone(),
+                    shown_value(&f.key, &f.value),
+                    source_label(f.source).into(),
+                    f.source != FieldSource::Typed,
+                )
+            })
             .collect();
         let auto = sess.fields.iter().filter(|f| f.source != FieldSource::Typed).count();
         v.auto_summary = format!("共 {} 项，已自动填写 {} 项，您只需填写手机号码", sess.fields.len(), auto);
@@ -142,18 +155,23 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             })
             .collect();
         let scan = sess.materials.iter().filter(|m| m.state != SlotState::ECert).count();
-        v.materials_summary = format!("共 {} 种材料，其中 {} 种需拍摄，其余由电子证照自动获取", sess.materials.len(), scan);
-        let matters: Vec<String> =
-            sess.selected.iter().filter_map(|c| cat.matter(c)).map(|m| format!("· {}（{}）", m.name, m.department)).collect();
+        v.materials_summary =
+            format!("共 {} 种材料，其中 {} 种需拍摄，其余由电子证照自动获取", sess.materials.len(), scan);
+        let matters: Vec<String> = sess
+            .selected
+            .iter()
+            .filter_map(|c| cat.matter(c))
+            .map(|m| format!("· {}（{}）", m.name, m.department))
+            .collect();
         if let Some(a) = &sess.applicant {
             v.review = vec![
                 ("办理事项".into(), matters.join("\n")),
                 ("申请人".into(), format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone)),
-                ("材料".into(), v.materials.iter().map(|m| format!("· {}：{}", m.0, m.1)).collect::<Vec<_>>().join("\n")),
                 (
-                    "取件方式".into(),
-                    if v.post_delivery { "免费邮寄到户籍地址".into() } else { "窗口领取".to_string() },
+                    "材料".into(),
+                    v.materials.iter().map(|m| format!("· {}：{}", m.0, m.1)).collect::<Vec<_>>().join("\n"),
                 ),
+                ("取件方式".into(), if v.post_delivery { "免费邮寄到户籍地址".into() } else { "窗口领取".to_string() }),
             ];
         }
         if let Some(r) = &sess.receipt {
@@ -162,12 +180,15 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             (v.print_status, v.print_failed) = match &r.print {
                 PrintState::Printing => ("正在打印回执，请稍候…".into(), false),
                 PrintState::Printed => ("回执已打印，请在出纸口取走".into(), false),
-                PrintState::Failed(_) => ("打印机暂时无法出纸。请用手机扫描上方二维码保存回执，或记下收件编号".into(), true),
+                PrintState::Failed(_) => {
+                    ("打印机暂时无法出纸。请用手机扫描上方二维码保存回执，或记下收件编号".into(), true)
+                }
             };
         }
         v.rating = sess.rating.level.map_or(0, i32::from);
         v.needs_reasons = sess.rating.level.is_some_and(crate::journey::is_bad);
-        v.reasons = BAD_REASONS.iter().map(|(code, label)| (label.to_string(), sess.rating.reasons.contains(*code))).collect();
+        v.reasons =
+            BAD_REASONS.iter().map(|(code, label)| (label.to_string(), sess.rating.reasons.contains(*code))).collect();
     }
     if let Some(f) = &s.fault {
         v.fault_title = match f.device {

@@ -175,11 +175,7 @@ impl LogCapture {
     pub fn install() -> Self {
         let cap = LogCapture::default();
         let w = cap.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter("debug")
-            .with_ansi(false)
-            .with_writer(move || w.clone())
-            .init();
+        tracing_subscriber::fmt().with_env_filter("debug").with_ansi(false).with_writer(move || w.clone()).init();
         cap
     }
 

@@ -17,14 +17,9 @@ const LONG_TERM: &str = "长期";
 /// Decodes UCS-2LE (really UTF-16LE: surrogate pairs are kept, so names outside the BMP
 /// stay exact) and trims the padding (spaces, NULs, ideographic spaces).
 pub fn decode_ucs2(bytes: &[u8]) -> String {
-    let units = bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]));
-    let s: String = char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
-    s.trim_matches(|c| c == ' ' || c == '\0' || c == '\u{3000}')
-        .to_string()
+    let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let s: String = char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
+    s.trim_matches(|c| c == ' ' || c == '\0' || c == '\u{3000}').to_string()
 }
 
 fn field(text: &[u8], r: Range<usize>) -> String {
@@ -82,9 +77,7 @@ pub fn parse_card(text: &[u8], photo_wlt: &[u8]) -> Result<IdCard, TextError> {
     let card = match kind {
         CardKind::Resident | CardKind::HkMoTwResidence => {
             let nation_raw = f(32..36);
-            let nation = nation_name(&nation_raw)
-                .map(str::to_string)
-                .unwrap_or_else(|| nation_raw.clone());
+            let nation = nation_name(&nation_raw).map(str::to_string).unwrap_or_else(|| nation_raw.clone());
             sup.nation_code = opt(nation_raw);
             if kind == CardKind::HkMoTwResidence {
                 sup.pass_number = opt(f(220..238));
@@ -113,11 +106,7 @@ pub fn parse_card(text: &[u8], photo_wlt: &[u8]) -> Result<IdCard, TextError> {
             sup.card_version = opt(f(236..240));
             IdCard {
                 kind,
-                name: if name_zh.is_empty() {
-                    name_en.clone()
-                } else {
-                    name_zh
-                },
+                name: if name_zh.is_empty() { name_en.clone() } else { name_zh },
                 name_en: opt(name_en),
                 sex: sex_from_code(&f(120..122)),
                 nation: f(152..158),
@@ -141,11 +130,7 @@ pub fn parse_card(text: &[u8], photo_wlt: &[u8]) -> Result<IdCard, TextError> {
             sup.renewal_count = opt(f(32..36));
             IdCard {
                 kind,
-                name: if name_zh.is_empty() {
-                    name_en.clone()
-                } else {
-                    name_zh
-                },
+                name: if name_zh.is_empty() { name_en.clone() } else { name_zh },
                 name_en: opt(name_en),
                 sex: sex_from_code(&f(30..32)),
                 nation: f(242..248),
@@ -207,18 +192,11 @@ impl CardSpec {
             CardKind::ForeignPermanentOld => "I",
             CardKind::ForeignPermanent2023 => "Y",
         };
-        let foreign = matches!(
-            card.kind,
-            CardKind::ForeignPermanentOld | CardKind::ForeignPermanent2023
-        );
+        let foreign = matches!(card.kind, CardKind::ForeignPermanentOld | CardKind::ForeignPermanent2023);
         let s = &card.supplement;
         CardSpec {
             kind: kind.into(),
-            name: if foreign && Some(&card.name) == card.name_en.as_ref() {
-                String::new()
-            } else {
-                card.name.clone()
-            },
+            name: if foreign && Some(&card.name) == card.name_en.as_ref() { String::new() } else { card.name.clone() },
             name_en: card.name_en.clone().unwrap_or_default(),
             sex: match card.sex {
                 Sex::Male => "1",
@@ -226,16 +204,8 @@ impl CardSpec {
                 Sex::Unknown => "0",
             }
             .into(),
-            nation: if foreign {
-                String::new()
-            } else {
-                card.nation.clone()
-            },
-            nationality: if foreign {
-                card.nation.clone()
-            } else {
-                String::new()
-            },
+            nation: if foreign { String::new() } else { card.nation.clone() },
+            nationality: if foreign { card.nation.clone() } else { String::new() },
             birth_date: card.birth_date.clone(),
             address: card.address.clone(),
             id_number: card.id_number.clone(),
@@ -271,16 +241,11 @@ fn put(text: &mut [u8], r: Range<usize>, s: &str, what: &str) -> Result<(), Stri
 pub fn encode_text(spec: &CardSpec) -> Result<Vec<u8>, String> {
     if let Some(hex) = &spec.text_hex {
         let clean: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
-        let bytes: Result<Vec<u8>, _> = (0..clean.len() / 2 * 2)
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&clean[i..i + 2], 16))
-            .collect();
+        let bytes: Result<Vec<u8>, _> =
+            (0..clean.len() / 2 * 2).step_by(2).map(|i| u8::from_str_radix(&clean[i..i + 2], 16)).collect();
         let bytes = bytes.map_err(|e| format!("text_hex: {e}"))?;
         if bytes.len() != TEXT_LEN {
-            return Err(format!(
-                "text_hex holds {} bytes, expected {TEXT_LEN}",
-                bytes.len()
-            ));
+            return Err(format!("text_hex holds {} bytes, expected {TEXT_LEN}", bytes.len()));
         }
         return Ok(bytes);
     }
@@ -349,9 +314,7 @@ pub fn encode_text(spec: &CardSpec) -> Result<Vec<u8>, String> {
 
 /// Encodes the 70-byte 追加住址 block.
 pub fn encode_extra_address(addr: &str) -> Result<Vec<u8>, String> {
-    let mut t: Vec<u8> = std::iter::repeat_n([b' ', 0], EXTRA_ADDRESS_LEN / 2)
-        .flatten()
-        .collect();
+    let mut t: Vec<u8> = std::iter::repeat_n([b' ', 0], EXTRA_ADDRESS_LEN / 2).flatten().collect();
     put(&mut t, 0..EXTRA_ADDRESS_LEN, addr, "extra_address")?;
     Ok(t)
 }
@@ -382,19 +345,13 @@ impl CardProblem {
                 format_date_zh(valid_to)
             ),
             CardProblem::NotYetValid { valid_from } => {
-                format!(
-                    "您的证件自{}起生效，目前还不能使用。请到人工窗口咨询。",
-                    format_date_zh(valid_from)
-                )
+                format!("您的证件自{}起生效，目前还不能使用。请到人工窗口咨询。", format_date_zh(valid_from))
             }
-            CardProblem::BadCheckDigit
-            | CardProblem::BadNumberFormat
-            | CardProblem::BirthDateMismatch => {
+            CardProblem::BadCheckDigit | CardProblem::BadNumberFormat | CardProblem::BirthDateMismatch => {
                 "未能核验证件号码。请取下证件后重新放置；如仍不行，请到人工窗口办理。".to_string()
             }
             CardProblem::BadDate { .. } => {
-                "证件上的日期无法识别。请取下证件后重新放置；如仍不行，请到人工窗口办理。"
-                    .to_string()
+                "证件上的日期无法识别。请取下证件后重新放置；如仍不行，请到人工窗口办理。".to_string()
             }
         }
     }
@@ -421,12 +378,7 @@ impl CardProblem {
 
 impl std::fmt::Display for CardProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} / {}",
-            self.citizen_message_zh(),
-            self.citizen_message_en()
-        )
+        write!(f, "{} / {}", self.citizen_message_zh(), self.citizen_message_en())
     }
 }
 
@@ -439,8 +391,7 @@ impl IdCard {
         match self.kind {
             CardKind::Resident | CardKind::HkMoTwResidence | CardKind::ForeignPermanent2023 => {
                 // The 2023 permanent residence card uses the GB 11643 structure (leading 9).
-                if id.len() != 18 || !id.is_ascii() || !id[..17].bytes().all(|b| b.is_ascii_digit())
-                {
+                if id.len() != 18 || !id.is_ascii() || !id[..17].bytes().all(|b| b.is_ascii_digit()) {
                     out.push(CardProblem::BadNumberFormat);
                 } else if !gb11643_valid(id) {
                     out.push(CardProblem::BadCheckDigit);
@@ -458,27 +409,18 @@ impl IdCard {
                 }
             }
         }
-        for (name, v) in [
-            ("birth_date", &self.birth_date),
-            ("valid_from", &self.valid_from),
-        ] {
+        for (name, v) in [("birth_date", &self.birth_date), ("valid_from", &self.valid_from)] {
             if !valid_yyyymmdd(v) {
                 out.push(CardProblem::BadDate { field: name.into() });
             }
         }
         if valid_yyyymmdd(&self.valid_from) && self.valid_from.as_str() > today {
-            out.push(CardProblem::NotYetValid {
-                valid_from: self.valid_from.clone(),
-            });
+            out.push(CardProblem::NotYetValid { valid_from: self.valid_from.clone() });
         }
         match &self.valid_to {
             Validity::LongTerm => {}
-            Validity::Until(d) if !valid_yyyymmdd(d) => out.push(CardProblem::BadDate {
-                field: "valid_to".into(),
-            }),
-            Validity::Until(d) if d.as_str() < today => out.push(CardProblem::Expired {
-                valid_to: d.clone(),
-            }),
+            Validity::Until(d) if !valid_yyyymmdd(d) => out.push(CardProblem::BadDate { field: "valid_to".into() }),
+            Validity::Until(d) if d.as_str() < today => out.push(CardProblem::Expired { valid_to: d.clone() }),
             Validity::Until(_) => {}
         }
         out

@@ -91,11 +91,7 @@ impl Sw3 {
     ];
 
     pub fn from_byte(b: u8) -> Sw3 {
-        Sw3::ALL_KNOWN
-            .iter()
-            .copied()
-            .find(|s| s.code() == b)
-            .unwrap_or(Sw3::Other(b))
+        Sw3::ALL_KNOWN.iter().copied().find(|s| s.code() == b).unwrap_or(Sw3::Other(b))
     }
 
     pub fn code(self) -> u8 {
@@ -184,13 +180,7 @@ impl Sw3 {
 
 impl fmt::Display for Sw3 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "SW3 {:02X} {} / {}",
-            self.code(),
-            self.message_zh(),
-            self.message_en()
-        )
+        write!(f, "SW3 {:02X} {} / {}", self.code(), self.message_zh(), self.message_en())
     }
 }
 
@@ -251,18 +241,8 @@ pub struct Frame {
 impl fmt::Debug for Frame {
     // Payloads can hold a citizen's data: show the size and the first three bytes only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let head: Vec<String> = self
-            .payload
-            .iter()
-            .take(3)
-            .map(|b| format!("{b:02X}"))
-            .collect();
-        write!(
-            f,
-            "Frame({} bytes: {} …)",
-            self.payload.len(),
-            head.join(" ")
-        )
+        let head: Vec<String> = self.payload.iter().take(3).map(|b| format!("{b:02X}")).collect();
+        write!(f, "Frame({} bytes: {} …)", self.payload.len(), head.join(" "))
     }
 }
 
@@ -283,11 +263,7 @@ pub struct Request {
 impl Request {
     pub fn from_frame(f: &Frame) -> Result<Request, DecodeError> {
         match f.payload.as_slice() {
-            [cmd, para, data @ ..] => Ok(Request {
-                cmd: *cmd,
-                para: *para,
-                data: data.to_vec(),
-            }),
+            [cmd, para, data @ ..] => Ok(Request { cmd: *cmd, para: *para, data: data.to_vec() }),
             _ => Err(DecodeError::ShortPayload(f.payload.len())),
         }
     }
@@ -304,14 +280,7 @@ pub struct Response {
 
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Response({:02X} {:02X} {}, {} data bytes)",
-            self.sw1,
-            self.sw2,
-            self.sw3,
-            self.data.len()
-        )
+        write!(f, "Response({:02X} {:02X} {}, {} data bytes)", self.sw1, self.sw2, self.sw3, self.data.len())
     }
 }
 
@@ -324,12 +293,9 @@ impl Drop for Response {
 impl Response {
     pub fn from_frame(f: &Frame) -> Result<Response, DecodeError> {
         match f.payload.as_slice() {
-            [sw1, sw2, sw3, data @ ..] => Ok(Response {
-                sw1: *sw1,
-                sw2: *sw2,
-                sw3: Sw3::from_byte(*sw3),
-                data: data.to_vec(),
-            }),
+            [sw1, sw2, sw3, data @ ..] => {
+                Ok(Response { sw1: *sw1, sw2: *sw2, sw3: Sw3::from_byte(*sw3), data: data.to_vec() })
+            }
             _ => Err(DecodeError::ShortPayload(f.payload.len())),
         }
     }
@@ -474,8 +440,5 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Length of the longest suffix of `buf` that is a proper prefix of the preamble.
 fn partial_preamble_tail(buf: &[u8]) -> usize {
-    (1..PREAMBLE.len())
-        .rev()
-        .find(|&k| buf.len() >= k && buf[buf.len() - k..] == PREAMBLE[..k])
-        .unwrap_or(0)
+    (1..PREAMBLE.len()).rev().find(|&k| buf.len() >= k && buf[buf.len() - k..] == PREAMBLE[..k]).unwrap_or(0)
 }

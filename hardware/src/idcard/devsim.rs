@@ -67,10 +67,7 @@ pub(super) fn main(args: &[String]) -> i32 {
     };
     if let Ok(meta) = std::fs::symlink_metadata(&link) {
         if !meta.file_type().is_symlink() {
-            eprintln!(
-                "devsim idcard: {} exists and is not a symlink; not replacing it",
-                link.display()
-            );
+            eprintln!("devsim idcard: {} exists and is not a symlink; not replacing it", link.display());
             return 2;
         }
     }
@@ -100,10 +97,7 @@ pub(super) fn main(args: &[String]) -> i32 {
     };
     emu.set_split(split);
     emu.set_delay(slow);
-    eprintln!(
-        "devsim idcard: serving {n} card(s) on {} (type commands; `quit` to stop)",
-        emu.port_path()
-    );
+    eprintln!("devsim idcard: serving {n} card(s) on {} (type commands; `quit` to stop)", emu.port_path());
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         let w: Vec<&str> = line.split_whitespace().collect();
@@ -119,22 +113,11 @@ pub(super) fn main(args: &[String]) -> i32 {
             ["silent"] => inject(&emu, Fault::Silent),
             ["garbage", rest @ ..] => {
                 let n = rest.first().and_then(|s| s.parse().ok()).unwrap_or(16usize);
-                inject(
-                    &emu,
-                    Fault::Garbage((0..n).map(|i| (i * 37 + 11) as u8 & 0x7F).collect()),
-                )
+                inject(&emu, Fault::Garbage((0..n).map(|i| (i * 37 + 11) as u8 & 0x7F).collect()))
             }
-            ["slow", ms] => ms
-                .parse()
-                .is_ok_and(|ms| inject(&emu, Fault::Slow(Duration::from_millis(ms)))),
+            ["slow", ms] => ms.parse().is_ok_and(|ms| inject(&emu, Fault::Slow(Duration::from_millis(ms)))),
             ["split", b, ms] => match (b.parse(), ms.parse()) {
-                (Ok(chunk), Ok(ms)) => inject(
-                    &emu,
-                    Fault::Split {
-                        chunk,
-                        gap: Duration::from_millis(ms),
-                    },
-                ),
+                (Ok(chunk), Ok(ms)) => inject(&emu, Fault::Split { chunk, gap: Duration::from_millis(ms) }),
                 _ => false,
             },
             ["sam", c, p, s] => match (hex(c), hex(p), hex(s)) {
@@ -154,14 +137,7 @@ pub(super) fn main(args: &[String]) -> i32 {
             },
             _ => false,
         };
-        eprintln!(
-            "{}",
-            if ok {
-                "ok"
-            } else {
-                "? (see devsim idcard --help)"
-            }
-        );
+        eprintln!("{}", if ok { "ok" } else { "? (see devsim idcard --help)" });
     }
     // stdin closed (e.g. started from a script): serve until killed.
     loop {

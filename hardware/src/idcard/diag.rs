@@ -17,16 +17,8 @@ fn mask_text(s: &str) -> String {
 /// Opens `port` at `baud`, waits up to `timeout` for a card and returns it as JSON.
 /// Unless `reveal`, the number is masked with `pii::mask_id` (and name and address are
 /// masked too). Errors carry the SW3 meaning (e.g. "SW3 41 读证/卡操作失败 / card read failed").
-pub fn diag_read_one(
-    port: &str,
-    baud: u32,
-    reveal: bool,
-    timeout: Duration,
-) -> Result<serde_json::Value, IdCardError> {
-    let cfg = SamConfig {
-        exclusive: true,
-        ..SamConfig::new(port, baud)
-    };
+pub fn diag_read_one(port: &str, baud: u32, reveal: bool, timeout: Duration) -> Result<serde_json::Value, IdCardError> {
+    let cfg = SamConfig { exclusive: true, ..SamConfig::new(port, baud) };
     let mut reader = SamReader::connect(cfg)?;
     let start = Instant::now();
     let mut last_err: Option<IdCardError> = None;

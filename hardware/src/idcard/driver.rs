@@ -65,11 +65,7 @@ impl Default for SamConfig {
 
 impl SamConfig {
     pub fn new(port: &str, baud: u32) -> Self {
-        Self {
-            port: port.into(),
-            baud,
-            ..Self::default()
-        }
+        Self { port: port.into(), baud, ..Self::default() }
     }
 }
 
@@ -127,11 +123,7 @@ pub fn open_serial(cfg: &SamConfig) -> io::Result<serialport::TTYPort> {
         "odd" | "o" => Parity::Odd,
         _ => Parity::None,
     };
-    let stop_bits = if cfg.stop_bits == 2 {
-        StopBits::Two
-    } else {
-        StopBits::One
-    };
+    let stop_bits = if cfg.stop_bits == 2 { StopBits::Two } else { StopBits::One };
     serialport::new(&cfg.port, cfg.baud)
         .data_bits(data_bits)
         .parity(parity)
@@ -178,8 +170,7 @@ impl SamReader {
     /// it, and later polls reopen it after an unplug.
     pub fn new(cfg: SamConfig) -> Self {
         let c = cfg.clone();
-        let opener: Opener =
-            Box::new(move || open_serial(&c).map(|p| Box::new(p) as Box<dyn Link>));
+        let opener: Opener = Box::new(move || open_serial(&c).map(|p| Box::new(p) as Box<dyn Link>));
         Self::with_opener(cfg, Some(opener), None)
     }
 
@@ -316,10 +307,7 @@ impl SamReader {
             match self.transact(c, p, Duration::from_millis(timeout_ms)) {
                 // The reader saw a damaged frame from us: send it again.
                 Ok(r) if matches!(r.sw3, Sw3::ChecksumError | Sw3::LengthError) => {
-                    last = IdCardError::Sam {
-                        step: "frame",
-                        sw3: r.sw3,
-                    };
+                    last = IdCardError::Sam { step: "frame", sw3: r.sw3 };
                 }
                 Ok(r) => return Ok(r),
                 Err(e @ IdCardError::Disconnected(_)) => {
@@ -329,10 +317,7 @@ impl SamReader {
                 Err(e) => last = e,
             }
         }
-        if matches!(last, IdCardError::Timeout)
-            && !self.cfg.port.is_empty()
-            && self.opener.is_some()
-        {
+        if matches!(last, IdCardError::Timeout) && !self.cfg.port.is_empty() && self.opener.is_some() {
             // A USB adapter that vanished may not raise an error on a silent line.
             if !std::path::Path::new(&self.cfg.port).exists() {
                 let e = IdCardError::Disconnected(format!("{} is gone", self.cfg.port));
@@ -361,28 +346,20 @@ impl SamReader {
     }
 
     fn transact(&mut self, c: u8, p: u8, timeout: Duration) -> Result<Response, IdCardError> {
-        let link = self
-            .link
-            .as_mut()
-            .ok_or_else(|| IdCardError::Disconnected("not open".into()))?;
+        let link = self.link.as_mut().ok_or_else(|| IdCardError::Disconnected("not open".into()))?;
         self.stats.commands += 1;
         // A late answer to an earlier command must not pass for this one's.
         self.dec.clear();
         link.discard_input();
         let req = encode_request(c, p, &[]);
-        link.write_all(&req)
-            .and_then(|_| link.flush())
-            .map_err(|e| IdCardError::Disconnected(e.to_string()))?;
+        link.write_all(&req).and_then(|_| link.flush()).map_err(|e| IdCardError::Disconnected(e.to_string()))?;
         let deadline = Instant::now() + timeout;
         // After a bad frame, wait only briefly for a good one before retrying.
         let mut bad: Option<(String, Instant)> = None;
         let mut buf = [0u8; 2048];
         loop {
             while let Some(f) = self.dec.next_frame() {
-                match f
-                    .map_err(|e| e.to_string())
-                    .and_then(|f| Response::from_frame(&f).map_err(|e| e.to_string()))
-                {
+                match f.map_err(|e| e.to_string()).and_then(|f| Response::from_frame(&f).map_err(|e| e.to_string())) {
                     Ok(r) if r.sw1 == 0 && r.sw2 == 0 && answers(c, p, &r) => {
                         buf.fill(0);
                         return Ok(r);
@@ -392,12 +369,7 @@ impl SamReader {
                         self.stats.stale_frames += 1;
                         tracing::debug!(cmd = c, para = p, answer = ?r, "idcard: stale answer skipped");
                     }
-                    Ok(r) => {
-                        bad = Some((
-                            format!("SW1 SW2 = {:02X} {:02X}", r.sw1, r.sw2),
-                            Instant::now(),
-                        ))
-                    }
+                    Ok(r) => bad = Some((format!("SW1 SW2 = {:02X} {:02X}", r.sw1, r.sw2), Instant::now())),
                     Err(e) => {
                         self.stats.bad_frames += 1;
                         bad.get_or_insert((e, Instant::now()));
@@ -421,9 +393,7 @@ impl SamReader {
                 Err(e)
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::TimedOut
-                            | io::ErrorKind::WouldBlock
-                            | io::ErrorKind::Interrupted
+                        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
                     ) => {}
                 Err(e) => return Err(IdCardError::Disconnected(e.to_string())),
             }
@@ -444,10 +414,7 @@ impl SamReader {
                     return Ok(None);
                 }
                 other => {
-                    let e = IdCardError::Sam {
-                        step: "find card 20 01",
-                        sw3: other,
-                    };
+                    let e = IdCardError::Sam { step: "find card 20 01", sw3: other };
                     self.set_status(IdCardStatus::Fault(e.to_string()));
                     return Err(e);
                 }
@@ -458,10 +425,7 @@ impl SamReader {
             }
             let sel = self.command(cmd::SELECT_CARD, t)?;
             if sel.sw3 != Sw3::Ok {
-                last = IdCardError::Sam {
-                    step: "select card 20 02",
-                    sw3: sel.sw3,
-                };
+                last = IdCardError::Sam { step: "select card 20 02", sw3: sel.sw3 };
                 self.stats.retries += 1;
                 continue;
             }
@@ -472,10 +436,7 @@ impl SamReader {
             };
             let read = self.command(read_cmd, self.cfg.read_timeout_ms)?;
             if read.sw3 != Sw3::Ok {
-                last = IdCardError::Sam {
-                    step,
-                    sw3: read.sw3,
-                };
+                last = IdCardError::Sam { step, sw3: read.sw3 };
                 self.stats.retries += 1;
                 continue;
             }
@@ -535,26 +496,15 @@ fn answers(c: u8, p: u8, r: &Response) -> bool {
 pub fn parse_read(data: &[u8], with_fp: bool) -> Result<IdCard, IdCardError> {
     let heads = if with_fp { 3 } else { 2 };
     if data.len() < heads * 2 {
-        return Err(IdCardError::Protocol(format!(
-            "read answer too short: {} bytes",
-            data.len()
-        )));
+        return Err(IdCardError::Protocol(format!("read answer too short: {} bytes", data.len())));
     }
-    let lens: Vec<usize> = (0..heads)
-        .map(|i| u16::from_be_bytes([data[2 * i], data[2 * i + 1]]) as usize)
-        .collect();
+    let lens: Vec<usize> = (0..heads).map(|i| u16::from_be_bytes([data[2 * i], data[2 * i + 1]]) as usize).collect();
     let body = &data[heads * 2..];
     if lens.iter().sum::<usize>() > body.len() {
-        return Err(IdCardError::Protocol(format!(
-            "read answer lengths {lens:?} exceed {} bytes",
-            body.len()
-        )));
+        return Err(IdCardError::Protocol(format!("read answer lengths {lens:?} exceed {} bytes", body.len())));
     }
     if lens[0] != TEXT_LEN {
-        return Err(IdCardError::CardData(format!(
-            "text block is {} bytes, expected {TEXT_LEN}",
-            lens[0]
-        )));
+        return Err(IdCardError::CardData(format!("text block is {} bytes, expected {TEXT_LEN}", lens[0])));
     }
     let text = &body[..lens[0]];
     let photo = &body[lens[0]..lens[0] + lens[1]];

@@ -187,12 +187,7 @@ pub struct SimulatedReader {
 
 impl SimulatedReader {
     pub fn new(cards: Vec<IdCard>, present_after: Duration) -> Self {
-        Self {
-            cards: cards.into(),
-            present_after,
-            first_poll: None,
-            fail_with: None,
-        }
+        Self { cards: cards.into(), present_after, first_poll: None, fail_with: None }
     }
 
     /// The built-in demo citizen.
@@ -217,11 +212,7 @@ impl IdCardReader for SimulatedReader {
         }
         self.first_poll = None;
         // Keep the last card so a demo can be run again and again.
-        let card = if self.cards.len() > 1 {
-            self.cards.pop_front()
-        } else {
-            self.cards.front().cloned()
-        };
+        let card = if self.cards.len() > 1 { self.cards.pop_front() } else { self.cards.front().cloned() };
         Ok(card)
     }
 
@@ -249,10 +240,7 @@ pub fn demo_card() -> IdCard {
         valid_to: Validity::Until("20400101".to_string()),
         extra_address: None,
         photo_wlt: vec![0u8; 1024],
-        supplement: CardSupplement {
-            nation_code: Some("01".into()),
-            ..Default::default()
-        },
+        supplement: CardSupplement { nation_code: Some("01".into()), ..Default::default() },
     }
 }
 

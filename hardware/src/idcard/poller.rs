@@ -82,9 +82,5 @@ pub fn spawn_poller<R: IdCardReader + 'static>(mut reader: R, interval: Duration
             }
         })
         .expect("spawn idcard poller");
-    Poller {
-        events: rx,
-        stop,
-        handle: Some(handle),
-    }
+    Poller { events: rx, stop, handle: Some(handle) }
 }

@@ -94,11 +94,7 @@ pub fn gb11643_check_char(first17: &str) -> Option<char> {
     if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = b
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = b.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     Some(CHECK_CHARS[(sum % 11) as usize] as char)
 }
 
@@ -144,10 +140,8 @@ pub fn format_date_zh(s: &str) -> String {
 
 /// Today's date in China (UTC+8, no DST) as YYYYMMDD, from the system clock.
 pub fn today_cn() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let (y, m, d) = civil_from_days((secs + 8 * 3600).div_euclid(86_400));
     format!("{y:04}{m:02}{d:02}")
 }

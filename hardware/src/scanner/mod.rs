@@ -68,7 +68,7 @@ impl SimulatedScanner {
         image::RgbImage::from_fn(width, height, |x, y| {
             let margin = width / 10;
             let on_page = x > margin && x < width - margin && y > margin && y < height - margin;
-            let line = on_page && (y / (height / 40).max(1)) % 2 == 0 && x < width - 2 * margin;
+            let line = on_page && (y / (height / 40).max(1)).is_multiple_of(2) && x < width - 2 * margin;
             if line {
                 image::Rgb([90, 90, 100])
             } else if on_page {

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Renders every screen headless to docs/screenshots/ (portrait 1080x1920), plus the
+# elder-mode form. Uses the same renderer as the UI tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cargo build --locked -p kiosk
+out=docs/screenshots
+mkdir -p "$out"
+for s in attract home guide identify form materials review submitting receipt rating farewell help fault idle-warning; do
+  target/debug/kiosk --screenshot "$out/$s.png" --screen "$s" >/dev/null
+done
+target/debug/kiosk --screenshot "$out/form-elder.png" --screen form --elder >/dev/null
+echo "screenshots in $out/"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the kiosk needs, only those missing.
+#   scripts/setup.sh          build + test needs (C compiler, pkg-config, fontconfig headers)
+#   scripts/setup.sh --run    also what a window needs (X11/Wayland client libraries, Xvfb)
+set -euo pipefail
+
+pkgs=(build-essential pkg-config libfontconfig1-dev)
+if [[ "${1:-}" == "--run" ]]; then
+  pkgs+=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0 libwayland-cursor0 xvfb xauth)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
