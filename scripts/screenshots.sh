@@ -12,3 +12,5 @@ for s in attract home guide identify form materials review submitting receipt ra
 done
 target/debug/kiosk --screenshot "$out/form-elder.png" --screen form --elder >/dev/null
 echo "screenshots in $out/"
+target/debug/kiosk receipts --out docs/receipts >/dev/null
+echo "receipts in docs/receipts/"

@@ -4,6 +4,8 @@
 //!   kiosk --config kiosk.toml             a configured terminal
 //!   kiosk --screenshot out.png [--screen home]   render one screen headless and exit
 //!   kiosk diag status                     devices and queue as JSON
+//!   kiosk diag idcard [--port P] [--reveal]   read one card, print JSON
+//!   kiosk receipts --out DIR              render the four receipts (58 and 80 mm) to PNG
 
 use clap::{Parser, Subcommand};
 use kiosk::app::Kiosk;
@@ -41,12 +43,29 @@ enum Cmd {
         #[command(subcommand)]
         what: Diag,
     },
+    /// Render the receipts with sample data to PNG through the virtual printer.
+    Receipts {
+        #[arg(long, default_value = "docs/receipts")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 enum Diag {
     /// Devices' and queue's state as JSON.
     Status,
+    /// Read one ID card and print it as JSON (number masked unless --reveal).
+    Idcard {
+        /// Serial port of the reader (default: the configured one; demo: an emulator).
+        #[arg(long)]
+        port: Option<String>,
+        /// Show the full ID number, name and address.
+        #[arg(long)]
+        reveal: bool,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
 }
 
 fn load_config(path: &Option<PathBuf>) -> Result<Config, ExitCode> {
@@ -68,6 +87,10 @@ fn main() -> ExitCode {
     };
     let res = match (&cli.cmd, &cli.screenshot) {
         (Some(Cmd::Diag { what: Diag::Status }), _) => diag_status(&cfg),
+        (Some(Cmd::Diag { what: Diag::Idcard { port, reveal, timeout } }), _) => {
+            diag_idcard(&cfg, port.as_deref(), *reveal, *timeout)
+        }
+        (Some(Cmd::Receipts { out }), _) => render_receipts(&cfg, out),
         (None, Some(out)) => screenshot(out, &cli.screen, cli.elder),
         (None, None) => run(&cfg),
     };
@@ -120,7 +143,12 @@ fn screenshot(out: &std::path::Path, screen: &str, elder: bool) -> Result<(), St
 
 fn diag_status(cfg: &Config) -> Result<(), String> {
     let (devices, _rig) = kiosk::devices::open(cfg).map_err(|e| e.to_string())?;
-    let idcard = devices.idcard.lock().map_err(|e| e.to_string())?.status();
+    let idcard = {
+        let mut reader = devices.idcard.lock().map_err(|e| e.to_string())?;
+        // One find opens the port and asks the SAM; a card found is dropped (wiped) unread.
+        let _ = reader.poll();
+        reader.status()
+    };
     let printer = devices.printer.lock().map_err(|e| e.to_string())?.status();
     let scanner = devices.scanner.lock().map_err(|e| e.to_string())?.status();
     let db = cfg.terminal.data_dir.join("kiosk.db");
@@ -143,5 +171,48 @@ fn diag_status(cfg: &Config) -> Result<(), String> {
         "queue": queue,
     });
     println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn diag_idcard(cfg: &Config, port: Option<&str>, reveal: bool, timeout: u64) -> Result<(), String> {
+    let timeout = std::time::Duration::from_secs(timeout);
+    // Demo configuration: read the demo card from the emulator on a pty.
+    let emu;
+    let (port, baud) = match port {
+        Some(p) => (p.to_string(), cfg.devices.idcard.baud),
+        None if cfg.devices.idcard.port == "emulated" => {
+            use kiosk_hardware::idcard::{demo_card, CardSpec, Emulator, EmulatorConfig};
+            let cards = vec![CardSpec::from_card(&demo_card())];
+            emu = Emulator::start(EmulatorConfig { cards, ..Default::default() }).map_err(|e| e.to_string())?;
+            (emu.port_path(), 115_200)
+        }
+        None => (cfg.devices.idcard.port.clone(), cfg.devices.idcard.baud),
+    };
+    let json = kiosk_hardware::idcard::diag_read_one(&port, baud, reveal, timeout).map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn render_receipts(cfg: &Config, out: &std::path::Path) -> Result<(), String> {
+    use kiosk_hardware::printer::{encode_job, render_png, PrinterProfile};
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let catalog = kiosk::catalog::Catalog::seed();
+    let t = &cfg.terminal;
+    let site = kiosk::receipt::Site {
+        terminal_id: &t.id,
+        site: &t.site,
+        help_phone: &t.help_phone,
+        progress_url: &t.progress_url,
+    };
+    for mm in [58, 80] {
+        let profile = PrinterProfile::generic(mm);
+        for (name, doc) in kiosk::receipt::samples(&catalog, &site) {
+            let bytes = encode_job(&doc, &profile);
+            let (png, _text) = render_png(&bytes, profile.dots).map_err(|e| e.to_string())?;
+            let path = out.join(format!("{name}-{mm}mm.png"));
+            std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("{}", path.display());
+        }
+    }
     Ok(())
 }

@@ -1,54 +1,24 @@
 //! One citizen, one whole journey, through the real UI rendered headless (Slint testing
-//! backend + software renderer), the runtime, the emulated devices, the SQLite store,
-//! the outbox and the intake simulator over loopback HTTP.
+//! backend + software renderer), the runtime, the SAM reader emulator and the virtual
+//! ESC/POS printer on pty pairs, the SQLite store, the outbox and the intake simulator
+//! over loopback HTTP.
 
 mod common;
 
 use common::{Driver, LogCapture};
-use kiosk::app::Kiosk;
-use kiosk::config::Config;
 use kiosk::ui::ScreenId;
 use slint::ComponentHandle;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[test]
 fn full_citizen_journey() {
     let logs = LogCapture::install();
-    kiosk::headless::init(true).expect("headless platform");
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = Config::demo();
-    cfg.terminal.data_dir = dir.path().join("data");
-
-    let (devices, rig) = kiosk::devices::open(&cfg).unwrap();
-    let printer = rig.printer.as_ref().expect("virtual ESC/POS printer on a pty").handle.clone();
-    let reader = rig.idcard.clone().expect("emulated ID-card reader on a pty");
-    let app = kiosk::headless::new_window().unwrap();
-    kiosk::ui::set_terminal(&app, &cfg.terminal);
-    let weak = app.as_weak();
-    let sink: kiosk::runtime::ViewSink = Arc::new(move |view| {
-        let _ = weak.upgrade_in_event_loop(move |app| kiosk::ui::apply(&app, &view));
+    let (h, (local_no, hands)) = common::run(|d, hands| {
+        // Paper is low: the receipt still prints, and the host gets an alert.
+        hands.printer.set_state(|s| s.paper_near_end = true);
+        (script(d), hands.clone())
     });
-    let k = Kiosk::start(&cfg, devices, sink).unwrap();
-    let (tx, catalog) = (k.tx.clone(), k.catalog.clone());
-    app.global::<kiosk::ui::Kiosk>().on_act(move |name, arg| {
-        if let Some(ev) = kiosk::ui::intent(&name, arg, &catalog) {
-            let _ = tx.send(ev);
-        }
-    });
-    app.show().unwrap();
-
-    let d = Driver::new(app.as_weak());
-    let script = std::thread::spawn(move || {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| script(&d)));
-        let _ = slint::quit_event_loop();
-        r
-    });
-    slint::run_event_loop_until_quit().unwrap();
-    let local_no = match script.join().unwrap() {
-        Ok(no) => no,
-        Err(p) => std::panic::resume_unwind(p),
-    };
+    let k = &h.kiosk;
 
     // The platform got exactly one case, with the card's name and number.
     let sim = k.sim.as_ref().unwrap().sim.clone();
@@ -65,14 +35,14 @@ fn full_citizen_journey() {
     assert_eq!(scanned, 4, "every material to scan arrived with its page");
 
     // The card went through the SAM protocol on the pty: find, select, read.
-    let log = reader.command_log();
+    let log = hands.reader.command_log();
     for cmd in [(0x20, 0x01), (0x20, 0x02), (0x30, 0x01)] {
         assert!(log.contains(&cmd), "reader saw {cmd:02X?}");
     }
 
     // The virtual printer received the receipt as ESC/POS bytes and rendered it; its
     // text reads back and its QR decodes to the progress link.
-    let receipts = printer.wait_receipts(1, Duration::from_secs(10));
+    let receipts = hands.printer.wait_receipts(1, Duration::from_secs(10));
     let receipt = receipts.iter().find(|r| r.text.contains("收件回执")).expect("a receipt");
     assert!(receipt.text.contains(&local_no), "{}", receipt.text);
     assert!(receipt.qr.iter().any(|q| q.ends_with(&format!("?no={local_no}"))), "{:?}", receipt.qr);
@@ -91,6 +61,9 @@ fn full_citizen_journey() {
         (!k.store.holds_payload(&local_no, kiosk::store::Kind::Case).unwrap()).then_some(())
     });
     assert_eq!(k.store.queue_stats().unwrap().queued, 0);
+
+    let audit = k.store.audit_kinds().unwrap();
+    assert!(audit.contains(&("host_alert".into(), "printer_paper_near_end".into())), "{audit:?}");
 
     // Logs carry the masked number only.
     let log = logs.text();

@@ -84,6 +84,79 @@ pub fn notice(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site) 
         .cut()
 }
 
+/// 容缺补正告知书: what is missing, by when, and the commitment the citizen made.
+pub fn deferral_notice(d: &ReceiptData, site: &Site, now: &str, days: u32) -> Document {
+    let mut doc = Document::new()
+        .title("容缺补正告知书")
+        .rule()
+        .styled(&format!("收件编号：{}", d.local_no), 1, Align::Left, true)
+        .text(&format!("办理事项：{}", d.bundle_name))
+        .text(&format!("受理时间：{now}"))
+        .rule()
+        .styled(&format!("请于 {days} 个工作日内补交以下材料："), 1, Align::Left, true);
+    for m in &d.deferred {
+        doc = doc.text(&format!("  · {m}"));
+    }
+    doc.text(&format!("补交地点：{}", d.window))
+        .text("也可在“豫事办”手机App上传电子版。")
+        .rule()
+        .styled("申请人承诺", 1, Align::Left, true)
+        .text("本人承诺所填信息真实，并在期限内补齐上述材料；")
+        .text("逾期未补齐的，同意按不予受理处理。")
+        .qr(&progress_url(site.progress_url, &d.local_no))
+        .text(&format!("咨询电话：{}", site.help_phone))
+        .feed(3)
+        .cut()
+}
+
+/// 进度查询单: where a case stands, printed after a progress query.
+pub fn progress_slip(
+    local_no: &str,
+    intake_no: Option<&str>,
+    status: &str,
+    matters: &[String],
+    site: &Site,
+    now: &str,
+) -> Document {
+    let mut doc = Document::new()
+        .title("办件进度查询单")
+        .rule()
+        .styled(&format!("收件编号：{local_no}"), 1, Align::Left, true)
+        .text(&format!("平台受理号：{}", intake_no.unwrap_or("正在上传，稍后可查")));
+    for m in matters {
+        doc = doc.text(&format!("  · {m}"));
+    }
+    doc.styled(&format!("当前状态：{status}"), 2, Align::Left, true)
+        .text("收件 → 受理 → 办理 → 办结 → 送达")
+        .text(&format!("查询时间：{now}"))
+        .qr(&progress_url(site.progress_url, local_no))
+        .text(&format!("终端：{}  {}", site.terminal_id, site.site))
+        .feed(3)
+        .cut()
+}
+
+/// The four documents with sample data, for docs/receipts and the printer's test page.
+pub fn samples(cat: &Catalog, site: &Site) -> Vec<(&'static str, Document)> {
+    let b = cat.bundle("newborn").expect("seed catalog has the newborn bundle");
+    let names: Vec<String> = b.default_selected.iter().filter_map(|c| cat.matter(c)).map(|m| m.name.clone()).collect();
+    let d = ReceiptData {
+        local_no: "XX-0001-000042".into(),
+        bundle_name: b.name.clone(),
+        matters: names.clone(),
+        deferred: vec!["本人银行卡".into()],
+        delivery: Delivery::Window,
+        window: b.window.clone(),
+        promised_days: 10,
+    };
+    let now = "2026-11-21 10:30";
+    vec![
+        ("intake-receipt", intake_receipt(&d, site, now)),
+        ("notice", notice(cat, "newborn", &b.default_selected, site)),
+        ("deferral-notice", deferral_notice(&d, site, now, 5)),
+        ("progress-slip", progress_slip(&d.local_no, Some("XX202600000042"), "受理", &names, site, now)),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +184,17 @@ mod tests {
         assert!(doc.blocks.contains(&kiosk_hardware::printer::Block::Qr {
             data: "https://example.invalid/p?no=XX0001-000007".into()
         }));
+    }
+
+    #[test]
+    fn samples_cover_the_four_documents() {
+        let cat = Catalog::seed();
+        let all = samples(&cat, &site());
+        let titles: Vec<String> =
+            all.iter().map(|(_, d)| d.plain_text().lines().next().unwrap_or("").to_string()).collect();
+        assert_eq!(titles, ["收件回执", "一次性告知书", "容缺补正告知书", "办件进度查询单"]);
+        assert!(all[2].1.plain_text().contains("本人银行卡"));
+        assert!(all[2].1.plain_text().contains("5 个工作日"));
     }
 
     #[test]

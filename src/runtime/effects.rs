@@ -22,12 +22,15 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
         Effect::PrintReceipt(data) => {
             let site = site(sh);
             let now = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
-            let doc = receipt::intake_receipt(&data, &site, &now);
-            print(sh, doc, true);
+            let mut jobs = vec![(receipt::intake_receipt(&data, &site, &now), true)];
+            if !data.deferred.is_empty() {
+                jobs.push((receipt::deferral_notice(&data, &site, &now, 5), false));
+            }
+            print(sh, jobs);
         }
         Effect::PrintNotice { bundle_id, selected } => {
             let doc = receipt::notice(&sh.services.catalog, &bundle_id, &selected, &site(sh));
-            print(sh, doc, false);
+            print(sh, vec![(doc, false)]);
         }
         Effect::StoreRating(r) => store_rating(sh, r),
         Effect::Audit { kind, detail } => {
@@ -166,22 +169,37 @@ fn enqueue(sh: &Arc<Shared>, draft: CaseDraft) {
     });
 }
 
-fn print(sh: &Arc<Shared>, doc: Document, is_receipt: bool) {
+/// Prints documents in order on one blocking task; the flag marks the receipt, whose
+/// outcome the journey shows.
+fn print(sh: &Arc<Shared>, jobs: Vec<(Document, bool)>) {
     let sh = sh.clone();
     tokio::task::spawn_blocking(move || {
-        let res = sh.devices.printer.lock().unwrap_or_else(|e| e.into_inner()).print(&doc);
-        match res {
-            Ok(()) => {
-                let _ = sh.services.store.bump_counter("printer", if is_receipt { "receipts" } else { "notices" }, 1);
-                if is_receipt {
-                    send(&sh, Event::ReceiptPrinted);
-                }
+        for (doc, is_receipt) in jobs {
+            let (res, after) = {
+                let mut p = sh.devices.printer.lock().unwrap_or_else(|e| e.into_inner());
+                let res = p.print(&doc);
+                (res, p.status().ok())
+            };
+            if after == Some(kiosk_hardware::PrinterStatus::PaperNearEnd) {
+                // The host branch refills paper: tell them before it runs out.
+                tracing::warn!(alert = "printer_paper_near_end", "printer paper near end");
+                let _ = sh.services.store.audit("host_alert", "printer_paper_near_end");
+                let _ = sh.services.store.bump_counter("printer", "paper_near_end_alerts", 1);
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "print failed");
-                let _ = sh.services.store.bump_counter("printer", "failures", 1);
-                if is_receipt {
-                    send(&sh, Event::PrintFailed(e.to_string()));
+            match res {
+                Ok(()) => {
+                    let _ =
+                        sh.services.store.bump_counter("printer", if is_receipt { "receipts" } else { "notices" }, 1);
+                    if is_receipt {
+                        send(&sh, Event::ReceiptPrinted);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "print failed");
+                    let _ = sh.services.store.bump_counter("printer", "failures", 1);
+                    if is_receipt {
+                        send(&sh, Event::PrintFailed(e.to_string()));
+                    }
                 }
             }
         }

@@ -99,24 +99,32 @@ impl Driver {
         }
     }
 
-    /// Taps the centre of the enabled button or checkbox whose accessible label is `label`.
+    /// Taps the centre of the enabled button or checkbox whose accessible label is
+    /// `label`, waiting for it to appear (the UI updates asynchronously).
     pub fn tap(&self, label: &str) {
-        let label = label.to_string();
-        let ok = self.on_ui(move |app| {
-            let found = ElementHandle::find_by_accessible_label(app, &label)
-                .filter(is_touchable)
-                .find(|e| e.accessible_enabled() != Some(false));
-            let Some(e) = found else { return Err(format!("no button `{label}`; have {:?}", button_labels(app))) };
-            let (p, s) = (e.absolute_position(), e.size());
-            let position = LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0);
-            let w = app.window();
-            w.dispatch_event(WindowEvent::PointerMoved { position });
-            w.dispatch_event(WindowEvent::PointerPressed { position, button: PointerEventButton::Left });
-            w.dispatch_event(WindowEvent::PointerReleased { position, button: PointerEventButton::Left });
-            w.dispatch_event(WindowEvent::PointerExited);
-            Ok(())
-        });
-        ok.unwrap();
+        let start = Instant::now();
+        loop {
+            let l = label.to_string();
+            let res = self.on_ui(move |app| {
+                let found = ElementHandle::find_by_accessible_label(app, &l)
+                    .filter(is_touchable)
+                    .find(|e| e.accessible_enabled() != Some(false));
+                let Some(e) = found else { return Err(format!("no button `{l}`; have {:?}", button_labels(app))) };
+                let (p, s) = (e.absolute_position(), e.size());
+                let position = LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0);
+                let w = app.window();
+                w.dispatch_event(WindowEvent::PointerMoved { position });
+                w.dispatch_event(WindowEvent::PointerPressed { position, button: PointerEventButton::Left });
+                w.dispatch_event(WindowEvent::PointerReleased { position, button: PointerEventButton::Left });
+                w.dispatch_event(WindowEvent::PointerExited);
+                Ok(())
+            });
+            match res {
+                Ok(()) => return,
+                Err(e) if start.elapsed() > TIMEOUT => panic!("{e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
     }
 
     pub fn labels_with_prefix(&self, prefix: &str) -> Vec<String> {
@@ -181,5 +189,59 @@ impl LogCapture {
 
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A running kiosk (real runtime, store, outbox, simulator, emulators) with its headless
+/// window; `run` drives it from a script thread while this thread runs the event loop.
+pub struct Harness {
+    pub kiosk: kiosk::app::Kiosk,
+    pub rig: kiosk::devices::DemoRig,
+    pub dir: tempfile::TempDir,
+}
+
+/// Handles the script thread may use to act on the emulated devices.
+#[derive(Clone)]
+pub struct Hands {
+    pub reader: Arc<kiosk_hardware::idcard::Emulator>,
+    pub printer: kiosk_hardware::printer::VirtualPrinterHandle,
+}
+
+/// Starts everything in demo configuration and runs `script`; panics in the script are
+/// re-raised here after the event loop has stopped.
+pub fn run<R: Send + 'static>(script: impl FnOnce(&Driver, &Hands) -> R + Send + 'static) -> (Harness, R) {
+    kiosk::headless::init(true).expect("headless platform");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = kiosk::config::Config::demo();
+    cfg.terminal.data_dir = dir.path().join("data");
+    let (devices, rig) = kiosk::devices::open(&cfg).unwrap();
+    let hands = Hands {
+        reader: rig.idcard.clone().expect("emulated ID-card reader on a pty"),
+        printer: rig.printer.as_ref().expect("virtual ESC/POS printer on a pty").handle.clone(),
+    };
+    let app = kiosk::headless::new_window().unwrap();
+    kiosk::ui::set_terminal(&app, &cfg.terminal);
+    let weak = app.as_weak();
+    let sink: kiosk::runtime::ViewSink = Arc::new(move |view| {
+        let _ = weak.upgrade_in_event_loop(move |app| kiosk::ui::apply(&app, &view));
+    });
+    let k = kiosk::app::Kiosk::start(&cfg, devices, sink).unwrap();
+    let (tx, catalog) = (k.tx.clone(), k.catalog.clone());
+    app.global::<kiosk::ui::Kiosk>().on_act(move |name, arg| {
+        if let Some(ev) = kiosk::ui::intent(&name, arg, &catalog) {
+            let _ = tx.send(ev);
+        }
+    });
+    app.show().unwrap();
+    let d = Driver::new(app.as_weak());
+    let script = std::thread::spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| script(&d, &hands)));
+        let _ = slint::quit_event_loop();
+        r
+    });
+    slint::run_event_loop_until_quit().unwrap();
+    match script.join().unwrap() {
+        Ok(r) => (Harness { kiosk: k, rig, dir }, r),
+        Err(p) => std::panic::resume_unwind(p),
     }
 }

@@ -1,0 +1,84 @@
+//! The `kiosk` binary as a technician and an installer meet it.
+
+use std::process::Command;
+
+fn kiosk() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kiosk"));
+    c.env("KIOSK_LOG", "warn");
+    c
+}
+
+#[test]
+fn bad_config_names_key_and_line_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiosk.toml");
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kiosk.example.toml")).unwrap();
+
+    std::fs::write(&path, example.replace("idle_timeout_secs = 120", "idle_timeout_secs = 5")).unwrap();
+    let out = kiosk().arg("--config").arg(&path).args(["diag", "status"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let line = example.lines().position(|l| l.starts_with("idle_timeout_secs")).unwrap() + 1;
+    assert!(err.contains(&format!("kiosk.toml:{line}: `terminal.idle_timeout_secs`")), "{err}");
+
+    std::fs::write(&path, example.replace("help_phone = ", "helpphone = ")).unwrap();
+    let out = kiosk().arg("--config").arg(&path).args(["diag", "status"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("helpphone"), "{err}");
+
+    let out = kiosk().args(["--config", "/nonexistent/kiosk.toml", "diag", "status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/kiosk.toml"));
+}
+
+#[test]
+fn diag_status_is_json_with_devices_and_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kiosk().current_dir(dir.path()).args(["diag", "status"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["terminal"], "XX-0001");
+    assert_eq!(v["devices"]["idcard"], "NoCard", "the emulated reader answered over its pty");
+    assert_eq!(v["devices"]["printer"]["Ok"]["status"], "Ready");
+    assert!(v["queue"].is_object());
+}
+
+#[test]
+fn diag_idcard_masks_unless_revealed() {
+    let out = kiosk().args(["diag", "idcard"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["id_number"], "4107**********0046");
+    let out = kiosk().args(["diag", "idcard", "--reveal"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["id_number"], "410702199003070046");
+    assert_eq!(v["name"], "张晓𠮷");
+    let out = kiosk().args(["diag", "idcard", "--port", "/dev/nonexistent-reader", "--timeout", "1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+}
+
+#[test]
+fn screenshot_renders_a_portrait_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("guide.png");
+    let out = kiosk().arg("--screenshot").arg(&png).args(["--screen", "guide"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let img = image::open(&png).unwrap();
+    assert_eq!((img.width(), img.height()), (1080, 1920));
+    let out = kiosk().arg("--screenshot").arg(&png).args(["--screen", "nope"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown screen `nope`"));
+}
+
+#[test]
+fn receipts_render_for_both_paper_widths() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kiosk().args(["receipts", "--out"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (mm, dots) in [(58, 384), (80, 576)] {
+        let img = image::open(dir.path().join(format!("intake-receipt-{mm}mm.png"))).unwrap();
+        assert_eq!(img.width(), dots);
+    }
+}
