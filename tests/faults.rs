@@ -19,16 +19,10 @@ fn printer_out_of_paper_then_reader_unplugged() {
         d.wait_screen(ScreenId::Guide);
         d.tap("我已了解，开始办理");
         d.wait_screen(ScreenId::Form);
-        for c in "13912345678".chars() {
-            d.tap(&c.to_string());
-        }
+        d.type_digits("13912345678");
         d.tap("下一步");
         d.wait_screen(ScreenId::Materials);
-        while let Some(first) = d.labels_with_prefix("拍摄 ").into_iter().next() {
-            d.tap(&first);
-            let retake = first.replacen("拍摄", "重拍", 1);
-            d.wait_until(move |app| common::button_labels(app).contains(&retake));
-        }
+        d.capture_all_materials();
         d.tap("下一步");
         d.wait_screen(ScreenId::Review);
         d.tap("确认提交");

@@ -98,21 +98,13 @@ fn script(d: &Driver) -> String {
     d.shot("04-identify");
     d.wait_screen(ScreenId::Form);
     assert!(d.has_text("张晓𠮷"), "name from the card is on the form");
-    for c in "13812345678".chars() {
-        d.tap(&c.to_string());
-    }
+    d.type_digits("13812345678");
     d.shot("05-form");
     d.tap("下一步");
 
     d.wait_screen(ScreenId::Materials);
     d.shot("06-materials");
-    loop {
-        let todo = d.labels_with_prefix("拍摄 ");
-        let Some(first) = todo.into_iter().next() else { break };
-        d.tap(&first);
-        let retake = first.replacen("拍摄", "重拍", 1);
-        d.wait_until(move |app| common::button_labels(app).contains(&retake));
-    }
+    d.capture_all_materials();
     d.shot("06b-materials-done");
     d.tap("下一步");
 

@@ -127,6 +127,22 @@ impl Driver {
         }
     }
 
+    /// Types digits on the on-screen keypad.
+    pub fn type_digits(&self, digits: &str) {
+        for c in digits.chars() {
+            self.tap(&c.to_string());
+        }
+    }
+
+    /// Photographs every material still to scan, waiting for each to be accepted.
+    pub fn capture_all_materials(&self) {
+        while let Some(first) = self.labels_with_prefix("拍摄 ").into_iter().next() {
+            self.tap(&first);
+            let retake = first.replacen("拍摄", "重拍", 1);
+            self.wait_until(move |app| button_labels(app).contains(&retake));
+        }
+    }
+
     pub fn labels_with_prefix(&self, prefix: &str) -> Vec<String> {
         let prefix = prefix.to_string();
         self.on_ui(move |app| button_labels(app).into_iter().filter(|l| l.starts_with(&prefix)).collect())
