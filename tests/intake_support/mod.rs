@@ -62,3 +62,16 @@ pub fn sample_case(local_no: &str) -> CaseSubmission {
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
+
+/// Commits one sample case to the outbox the way the kiosk does; returns its local number.
+pub fn enqueue(store: &kiosk::store::Store, sealer: &kiosk::outbox::Sealer) -> String {
+    store
+        .enqueue_case(TERMINAL, |local_no| sealer.seal(&serde_json::to_vec(&sample_case(local_no)).unwrap()))
+        .unwrap()
+}
+
+/// Rows still holding a payload (personal data) in the outbox.
+pub fn payloads_left(db: &Path) -> i64 {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.query_row("SELECT COUNT(*) FROM outbox WHERE payload IS NOT NULL", [], |r| r.get(0)).unwrap()
+}
