@@ -10,9 +10,9 @@ if [[ "${1:-}" == "--run" ]]; then
 fi
 
 # The intake contract test (tests/intake_contract.rs) runs schemathesis from PyPI.
-if ! command -v schemathesis >/dev/null 2>&1; then
+if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
   echo "setup: installing schemathesis (pip)" >&2
-  python3 -m pip install --quiet --user "schemathesis>=4,<5" 2>/dev/null || python3 -m pip install --quiet "schemathesis>=4,<5"
+  python3 -m pip install --quiet "schemathesis>=4,<5"
 fi
 
 missing=()

@@ -36,8 +36,9 @@ fn queue_survives_an_outage_with_bounded_retries() {
     let sealer = Arc::new(Sealer::from_key(&[7; 32]));
     let wake = Arc::new(tokio::sync::Notify::new());
     let backoff = Backoff { base: Duration::from_millis(100), max: Duration::from_secs(1) };
-    let worker = Worker::new(store.clone(), sealer.clone(), client(&h.base_url(), Duration::from_secs(1)), wake.clone())
-        .with_backoff(backoff);
+    let worker =
+        Worker::new(store.clone(), sealer.clone(), client(&h.base_url(), Duration::from_secs(1)), wake.clone())
+            .with_backoff(backoff);
     let stats = worker.stats.clone();
     rt.spawn(worker.run());
     let wait_empty = |limit: Duration| {

@@ -49,7 +49,9 @@ impl IntakeError {
     /// Plain words for the citizen: never a stack of error codes.
     pub fn citizen_message(&self) -> String {
         match self.outcome() {
-            Outcome::Refused { reason } => format!("平台未受理您的申请：{reason}。请按提示处理，或点“帮助”找工作人员。"),
+            Outcome::Refused { reason } => {
+                format!("平台未受理您的申请：{reason}。请按提示处理，或点“帮助”找工作人员。")
+            }
             Outcome::WillRetry => "网络暂时不通。您的申请已保存在本机，接通后会自动提交，回执有效。".into(),
         }
     }
@@ -68,11 +70,7 @@ pub struct IntakeClient {
 
 impl IntakeClient {
     pub fn new(base: &str, timeout: Duration, key: SigningKey) -> Result<Self, IntakeError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .map_err(network)?;
+        let http = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build().map_err(network)?;
         Ok(Self { base: base.trim_end_matches('/').to_string(), http, key })
     }
 

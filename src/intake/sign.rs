@@ -139,7 +139,12 @@ mod tests {
         assert!(!k.verify("POST", "/api/v1/cases", b"{\"a\":2}", &s), "body");
         assert!(!k.verify("POST", "/api/v1/ratings", b"{\"a\":1}", &s), "path");
         assert!(!k.verify("GET", "/api/v1/cases", b"{\"a\":1}", &s), "method");
-        assert!(!k.verify("POST", "/api/v1/cases", b"{\"a\":1}", &Signature { timestamp: s.timestamp + 1, ..s.clone() }));
+        assert!(!k.verify(
+            "POST",
+            "/api/v1/cases",
+            b"{\"a\":1}",
+            &Signature { timestamp: s.timestamp + 1, ..s.clone() }
+        ));
         assert!(!k.verify("POST", "/api/v1/cases", b"{\"a\":1}", &Signature { nonce: "x".into(), ..s.clone() }));
         assert!(!k.verify("POST", "/api/v1/cases", b"{\"a\":1}", &Signature { signature: "zz".into(), ..s.clone() }));
         assert!(!SigningKey::new("XX-0001", &[8; 32]).verify("POST", "/api/v1/cases", b"{\"a\":1}", &s), "key");

@@ -54,10 +54,7 @@ fn sequence_delivery_and_purge() {
     assert_eq!(s.delivery_state(Kind::Case, &b).unwrap(), Some(DeliveryState::Queued { attempts: 1 }));
     assert!(s.next_due_ms().unwrap().unwrap() > now_ms());
     s.mark_rejected(due[1].id, "材料不全").unwrap();
-    assert_eq!(
-        s.delivery_state(Kind::Case, &b).unwrap(),
-        Some(DeliveryState::Rejected { reason: "材料不全".into() })
-    );
+    assert_eq!(s.delivery_state(Kind::Case, &b).unwrap(), Some(DeliveryState::Rejected { reason: "材料不全".into() }));
     assert_eq!(s.next_due_ms().unwrap(), None);
     assert_eq!(s.delivery_state(Kind::Rating, &a).unwrap(), None);
 }

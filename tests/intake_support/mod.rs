@@ -65,9 +65,7 @@ pub fn rt() -> tokio::runtime::Runtime {
 
 /// Commits one sample case to the outbox the way the kiosk does; returns its local number.
 pub fn enqueue(store: &kiosk::store::Store, sealer: &kiosk::outbox::Sealer) -> String {
-    store
-        .enqueue_case(TERMINAL, |local_no| sealer.seal(&serde_json::to_vec(&sample_case(local_no)).unwrap()))
-        .unwrap()
+    store.enqueue_case(TERMINAL, |local_no| sealer.seal(&serde_json::to_vec(&sample_case(local_no)).unwrap())).unwrap()
 }
 
 /// Rows still holding a payload (personal data) in the outbox.

@@ -89,8 +89,7 @@ impl Faults {
 
     /// Some(stall) when this request should hang.
     pub(super) fn take_timeout(&self) -> Option<std::time::Duration> {
-        take(&self.timeout_next)
-            .then(|| std::time::Duration::from_millis(self.hang_ms.load(Ordering::SeqCst).max(1)))
+        take(&self.timeout_next).then(|| std::time::Duration::from_millis(self.hang_ms.load(Ordering::SeqCst).max(1)))
     }
 }
 

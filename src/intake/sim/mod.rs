@@ -125,23 +125,35 @@ impl Sim {
     fn bodies(&self, sql: &str) -> Vec<String> {
         let db = self.db();
         let Ok(mut stmt) = db.prepare(sql) else { return Vec::new() };
-        stmt.query_map([], |r| r.get::<_, String>(0)).map(|rows| rows.filter_map(Result::ok).collect()).unwrap_or_default()
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .map(|rows| rows.filter_map(Result::ok).collect())
+            .unwrap_or_default()
     }
 
     /// All cases received, in order (for tests and the demo's log).
     pub fn cases(&self) -> Vec<CaseSubmission> {
-        self.bodies("SELECT body FROM cases ORDER BY rowid").iter().filter_map(|b| serde_json::from_str(b).ok()).collect()
+        self.bodies("SELECT body FROM cases ORDER BY rowid")
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect()
     }
 
     pub fn ratings(&self) -> Vec<RatingSubmission> {
-        self.bodies("SELECT body FROM ratings ORDER BY rowid").iter().filter_map(|b| serde_json::from_str(b).ok()).collect()
+        self.bodies("SELECT body FROM ratings ORDER BY rowid")
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect()
     }
 
     /// (intake_no, local_no) of every case, in order.
     pub fn case_numbers(&self) -> Vec<(String, String)> {
         let db = self.db();
-        let Ok(mut stmt) = db.prepare("SELECT intake_no, local_no FROM cases ORDER BY rowid") else { return Vec::new() };
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map(|rows| rows.filter_map(Result::ok).collect()).unwrap_or_default()
+        let Ok(mut stmt) = db.prepare("SELECT intake_no, local_no FROM cases ORDER BY rowid") else {
+            return Vec::new();
+        };
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map(|rows| rows.filter_map(Result::ok).collect())
+            .unwrap_or_default()
     }
 
     pub fn last_heartbeat(&self, terminal_id: &str) -> Option<Heartbeat> {
