@@ -9,6 +9,12 @@ if [[ "${1:-}" == "--run" ]]; then
   pkgs+=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0 libwayland-cursor0 xvfb xauth)
 fi
 
+# The intake contract test (tests/intake_contract.rs) runs schemathesis from PyPI.
+if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
+  echo "setup: installing schemathesis (pip)" >&2
+  python3 -m pip install --quiet "schemathesis>=4,<5"
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,9 +4,9 @@
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::intake::sim::{self, Sim, SimHandle};
-use crate::intake::IntakeClient;
+use crate::intake::{IntakeClient, SigningKey};
 use crate::journey::Timing;
-use crate::outbox::{Backoff, Sealer, Worker};
+use crate::outbox::{Sealer, Worker};
 use crate::runtime::{self, Devices, EventTx, Services, TerminalInfo, ViewSink};
 use crate::store::Store;
 use std::sync::Arc;
@@ -21,6 +21,8 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Seal(#[from] crate::outbox::SealError),
+    #[error(transparent)]
+    SigningKey(#[from] crate::intake::sign::KeyError),
     #[error("intake: {0}")]
     Intake(String),
     #[error(transparent)]
@@ -61,11 +63,14 @@ impl Kiosk {
         let store = Arc::new(Store::open(&dir.join("kiosk.db"))?);
         let key = cfg.intake.key_file.clone().unwrap_or_else(|| dir.join("outbox.key"));
         let sealer = Arc::new(Sealer::load_or_create(&key)?);
+        let sign_path = cfg.intake.signing_key_file.clone().unwrap_or_else(|| dir.join("signing.key"));
+        let signing = SigningKey::load_or_create(&cfg.terminal.id, &sign_path)?;
         let catalog = Arc::new(Catalog::seed());
 
         let (sim, base) = if cfg.intake.endpoint == "embedded" {
             let sim_state = Sim::open(&dir.join("intake-sim.db"), crate::catalog::SEED_CATALOG.to_string())
                 .map_err(|e| StartError::Intake(e.to_string()))?;
+            sim_state.register_terminal(&cfg.terminal.id, signing.secret());
             let h = rt
                 .block_on(sim::start("127.0.0.1:0".parse().expect("literal address"), sim_state))
                 .map_err(|e| StartError::Intake(e.to_string()))?;
@@ -75,16 +80,10 @@ impl Kiosk {
         } else {
             (None, cfg.intake.endpoint.clone())
         };
-        let client = IntakeClient::new(&base, Duration::from_secs(cfg.intake.timeout_secs))
+        let client = IntakeClient::new(&base, Duration::from_secs(cfg.intake.timeout_secs), signing)
             .map_err(|e| StartError::Intake(e.to_string()))?;
         let wake = Arc::new(Notify::new());
-        let worker = Worker {
-            store: store.clone(),
-            sealer: sealer.clone(),
-            client,
-            wake: wake.clone(),
-            backoff: Backoff::default(),
-        };
+        let worker = Worker::new(store.clone(), sealer.clone(), client, wake.clone());
         rt.spawn(worker.run());
 
         let services = Services {

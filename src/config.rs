@@ -50,11 +50,14 @@ pub struct Intake {
     /// Key for personal data at rest in the outbox; created if missing.
     #[serde(default)]
     pub key_file: Option<PathBuf>,
+    /// The terminal's HMAC key for signing requests; created if missing.
+    #[serde(default)]
+    pub signing_key_file: Option<PathBuf>,
 }
 
 impl Default for Intake {
     fn default() -> Self {
-        Self { endpoint: default_endpoint(), timeout_secs: default_timeout(), key_file: None }
+        Self { endpoint: default_endpoint(), timeout_secs: default_timeout(), key_file: None, signing_key_file: None }
     }
 }
 
@@ -154,6 +157,12 @@ impl Config {
         if e != "embedded" && !e.starts_with("https://") && !e.starts_with("http://127.0.0.1") {
             return Err(bad("intake.endpoint", "must be \"embedded\" or an https:// URL".into()));
         }
+        if !(1..=300).contains(&self.intake.timeout_secs) {
+            return Err(bad("intake.timeout_secs", "must be between 1 and 300".into()));
+        }
+        if self.intake.signing_key_file.is_some() && self.intake.signing_key_file == self.intake.key_file {
+            return Err(bad("intake.signing_key_file", "must differ from intake.key_file".into()));
+        }
         for (name, d) in
             [("idcard", &self.devices.idcard), ("printer", &self.devices.printer), ("scanner", &self.devices.scanner)]
         {
@@ -243,6 +252,13 @@ mod tests {
         assert!(e.to_string().starts_with("k.toml:6: `intake.endpoint`"), "{e}");
         let e = Config::parse("[terminal]\nid = \"A B\"\nsite = \"s\"\nhelp_phone = \"1\"\n", "k.toml").unwrap_err();
         assert!(e.to_string().starts_with("k.toml:2: `terminal.id`"), "{e}");
+        let text = format!("{OK}[intake]\nkey_file = \"/k\"\nsigning_key_file = \"/k\"\n");
+        let e = Config::parse(&text, "k.toml").unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:7: `intake.signing_key_file`: must differ"), "{e}");
+        let e = Config::parse(&format!("{OK}[intake]\ntimeout_secs = 0\n"), "k.toml").unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:6: `intake.timeout_secs`"), "{e}");
+        let ok = format!("{OK}[intake]\nsigning_key_file = \"/etc/kiosk/sign.key\"\n");
+        assert_eq!(Config::parse(&ok, "k.toml").unwrap().intake.signing_key_file, Some("/etc/kiosk/sign.key".into()));
         let e = Config::parse(&format!("{OK}idle_timeout_secs = \"x\"\n"), "k.toml").unwrap_err();
         assert!(e.to_string().starts_with("k.toml:5:"), "{e}");
     }

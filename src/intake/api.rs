@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 pub const CASES: &str = "/api/v1/cases";
 pub const RATINGS: &str = "/api/v1/ratings";
 pub const CATALOG: &str = "/api/v1/catalog";
+pub const HEARTBEAT: &str = "/api/v1/heartbeat";
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,19 @@ pub struct MaterialDto {
     /// JPEG pages, base64.
     #[serde(default)]
     pub pages: Vec<String>,
+    /// 电子证照 reference when state is e_cert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_cert_ref: Option<String>,
+}
+
+/// 容缺受理 + 告知承诺: a missing material the citizen promised to bring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentDto {
+    pub material_key: String,
+    /// Deadline YYYY-MM-DD.
+    pub due_date: String,
+    /// Handwritten signature captured on screen, PNG base64.
+    pub signature_png: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +56,12 @@ pub struct CaseSubmission {
     pub applicant: ApplicantDto,
     /// window | post
     pub delivery: String,
+    /// Postal address when delivery is post (结果免费寄).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_address: Option<String>,
     pub materials: Vec<MaterialDto>,
+    #[serde(default)]
+    pub commitments: Vec<CommitmentDto>,
     /// 申报来源: self-service terminal.
     pub source: String,
     /// 申请时间, RFC 3339-like local time string.
@@ -79,7 +98,44 @@ pub struct RatingAck {
     pub accepted: bool,
 }
 
+/// Error body of every 4xx/5xx answer: a machine code and a reason for the citizen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejection {
+    #[serde(default)]
+    pub code: String,
     pub reason: String,
+}
+
+/// Cases found by a query on the hashed ID number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseList {
+    pub cases: Vec<CaseAck>,
+}
+
+/// Terminal heartbeat: device states, paper, queue depth, software version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub terminal_id: String,
+    pub software_version: String,
+    /// Device name → state (ok | degraded | fault | offline).
+    pub devices: std::collections::BTreeMap<String, String>,
+    /// ok | near_end | out
+    pub paper: String,
+    pub queue_depth: u32,
+    /// Age of the oldest queued item, seconds.
+    #[serde(default)]
+    pub oldest_queued_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatAck {
+    /// Catalog version the platform publishes now, so the terminal knows to refresh.
+    pub catalog_version: String,
+    pub server_time: i64,
+}
+
+/// SHA-256 hex of the upper-cased ID number: progress queries never send the number itself.
+pub fn id_hash(id_number: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(id_number.trim().to_ascii_uppercase().as_bytes()))
 }

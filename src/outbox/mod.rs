@@ -3,11 +3,13 @@
 
 mod seal;
 
+pub(crate) use seal::write_private;
 pub use seal::{SealError, Sealer};
 
 use crate::intake::{CaseSubmission, IntakeClient, IntakeError, RatingSubmission};
 use crate::store::{now_ms, Kind, OutboxItem, Store};
 use rand::Rng;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -32,54 +34,113 @@ impl Backoff {
     }
 }
 
+/// What the worker did, for tests, diagnostics and the heartbeat.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    pub attempts: AtomicU64,
+    pub delivered: AtomicU64,
+    pub retryable_failures: AtomicU64,
+    pub rejected: AtomicU64,
+}
+
 /// Delivers due outbox items until the process ends.
+///
+/// Backoff is per link, not per item: after a retryable failure the whole queue
+/// waits, so a long queue behind a dead network makes one attempt per backoff
+/// step instead of one per item (the retry rate stays bounded).
 pub struct Worker {
     pub store: Arc<Store>,
     pub sealer: Arc<Sealer>,
     pub client: IntakeClient,
     pub wake: Arc<Notify>,
     pub backoff: Backoff,
+    pub stats: Arc<WorkerStats>,
+    /// Consecutive retryable failures of the link.
+    streak: i64,
+}
+
+/// Result of one pass over the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Nothing left that is due.
+    Idle,
+    /// More items are due now (the batch limit was reached).
+    More,
+    /// The link failed; do not try again before this delay.
+    BackOff(Duration),
 }
 
 impl Worker {
-    pub async fn run(self) {
+    pub fn new(store: Arc<Store>, sealer: Arc<Sealer>, client: IntakeClient, wake: Arc<Notify>) -> Self {
+        Self { store, sealer, client, wake, backoff: Backoff::default(), stats: Arc::default(), streak: 0 }
+    }
+
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    pub async fn run(mut self) {
         loop {
-            let next = self.drain_once().await;
-            let wait = next.unwrap_or(Duration::from_secs(30));
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
+            match self.drain_once().await {
+                Pass::More => continue,
+                // A new case does not cut a backoff short: that is what bounds the retry rate.
+                Pass::BackOff(d) => tokio::time::sleep(d).await,
+                Pass::Idle => {
+                    let wait = self.next_due_in().unwrap_or(Duration::from_secs(30));
+                    tokio::select! {
+                        _ = self.wake.notified() => {}
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
             }
         }
     }
 
-    /// Tries every due item once; returns how long until the next retry is due.
-    pub async fn drain_once(&self) -> Option<Duration> {
-        let due = match self.store.due(now_ms(), 50) {
+    fn next_due_in(&self) -> Option<Duration> {
+        let at = self.store.next_due_ms().ok().flatten()?;
+        Some(Duration::from_millis((at - now_ms()).clamp(0, 30_000) as u64))
+    }
+
+    /// Tries due items in order until the queue is empty or the link fails.
+    pub async fn drain_once(&mut self) -> Pass {
+        const BATCH: usize = 50;
+        let due = match self.store.due(now_ms(), BATCH) {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(error = %e, "outbox read failed");
-                return Some(Duration::from_secs(5));
+                return Pass::BackOff(Duration::from_secs(5));
             }
         };
-        let mut soonest: Option<Duration> = None;
+        let full = due.len() == BATCH;
         for item in due {
-            if let Err(e) = self.deliver(&item).await {
-                let retry = e.is_retryable();
-                tracing::warn!(local_no = %item.local_no, attempts = item.attempts + 1, retry, error = %e, "delivery failed");
-                let res = if retry {
-                    let d = self.backoff.delay(item.attempts, &mut rand::rng());
-                    soonest = Some(soonest.map_or(d, |s| s.min(d)));
-                    self.store.mark_retry(item.id, &e.to_string(), now_ms() + d.as_millis() as i64)
-                } else {
-                    self.store.mark_rejected(item.id, &e.to_string())
-                };
-                if let Err(e) = res {
+            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+            let Err(e) = self.deliver(&item).await else {
+                self.streak = 0;
+                self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            tracing::warn!(local_no = %item.local_no, attempts = item.attempts + 1, retry = e.is_retryable(), error = %e, "delivery failed");
+            if let IntakeError::Rejected { reason, .. } = &e {
+                self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = self.store.mark_rejected(item.id, reason) {
                     tracing::error!(error = %e, "outbox update failed");
                 }
+                continue;
             }
+            self.stats.retryable_failures.fetch_add(1, Ordering::Relaxed);
+            let d = self.backoff.delay(self.streak, &mut rand::rng());
+            self.streak += 1;
+            if let Err(e) = self.store.mark_retry(item.id, &e.to_string(), now_ms() + d.as_millis() as i64) {
+                tracing::error!(error = %e, "outbox update failed");
+            }
+            return Pass::BackOff(d);
         }
-        soonest
+        if full {
+            Pass::More
+        } else {
+            Pass::Idle
+        }
     }
 
     async fn deliver(&self, item: &OutboxItem) -> Result<(), IntakeError> {

@@ -127,6 +127,10 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
             Delivery::Window => "window".into(),
             Delivery::Post => "post".into(),
         },
+        // 结果免费寄 goes to the address on the card (the journey asks no other).
+        postal_address: matches!(d.delivery, Delivery::Post).then(|| d.applicant.address.clone()),
+        // The journey does not capture a commitment signature yet.
+        commitments: Vec::new(),
         materials: d
             .materials
             .iter()
@@ -140,6 +144,7 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
                 }
                 .into(),
                 pages: scans.get(key).map(|p| p.iter().map(|pg| b64.encode(&pg.jpeg)).collect()).unwrap_or_default(),
+                e_cert_ref: None,
             })
             .collect(),
         source: "self_service_terminal".into(),

@@ -55,6 +55,17 @@ pub struct QueueStats {
     pub oldest_queued_ms: Option<i64>,
 }
 
+/// Where a queued case or rating stands, for the progress screen and diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Not yet acknowledged; sent automatically.
+    Queued { attempts: i64 },
+    /// Acknowledged; cases carry the platform's 办件编号.
+    Delivered { platform_no: Option<String> },
+    /// Refused by the platform, with its reason for the citizen.
+    Rejected { reason: String },
+}
+
 pub struct Store {
     conn: Mutex<Connection>,
 }
@@ -188,6 +199,27 @@ impl Store {
             .query_row("SELECT platform_no FROM outbox WHERE kind = 'case' AND local_no = ?1", [local_no], |r| r.get(0))
             .optional()?
             .flatten())
+    }
+
+    pub fn delivery_state(&self, kind: Kind, local_no: &str) -> Result<Option<DeliveryState>, StoreError> {
+        let row: Option<(String, i64, Option<String>, Option<String>)> = self
+            .lock()
+            .query_row(
+                "SELECT state, attempts, platform_no, last_error FROM outbox WHERE kind = ?1 AND local_no = ?2",
+                params![kind.as_str(), local_no],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        Ok(row.map(|(state, attempts, platform_no, err)| match state.as_str() {
+            "delivered" => DeliveryState::Delivered { platform_no },
+            "rejected" => DeliveryState::Rejected { reason: err.unwrap_or_default() },
+            _ => DeliveryState::Queued { attempts },
+        }))
+    }
+
+    /// When the earliest queued item is due (ms since epoch), if any is queued.
+    pub fn next_due_ms(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.lock().query_row("SELECT MIN(next_attempt_ms) FROM outbox WHERE state = 'queued'", [], |r| r.get(0))?)
     }
 
     pub fn queue_stats(&self) -> Result<QueueStats, StoreError> {

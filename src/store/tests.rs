@@ -47,6 +47,16 @@ fn sequence_delivery_and_purge() {
     assert_eq!(s.platform_no(&a).unwrap().as_deref(), Some("XX2026-1"));
     let st = s.queue_stats().unwrap();
     assert_eq!((st.queued, st.delivered), (1, 1));
+    assert_eq!(
+        s.delivery_state(Kind::Case, &a).unwrap(),
+        Some(DeliveryState::Delivered { platform_no: Some("XX2026-1".into()) })
+    );
+    assert_eq!(s.delivery_state(Kind::Case, &b).unwrap(), Some(DeliveryState::Queued { attempts: 1 }));
+    assert!(s.next_due_ms().unwrap().unwrap() > now_ms());
+    s.mark_rejected(due[1].id, "材料不全").unwrap();
+    assert_eq!(s.delivery_state(Kind::Case, &b).unwrap(), Some(DeliveryState::Rejected { reason: "材料不全".into() }));
+    assert_eq!(s.next_due_ms().unwrap(), None);
+    assert_eq!(s.delivery_state(Kind::Rating, &a).unwrap(), None);
 }
 
 #[test]

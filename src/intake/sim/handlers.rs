@@ -1,0 +1,367 @@
+//! The simulator's HTTP handlers: the API of docs/intake-api.yaml plus `/__sim/*`.
+// Handlers answer with a Response either way; boxing the cold error path buys nothing.
+#![allow(clippy::result_large_err)]
+
+use super::faults::{Counters, FaultPlan};
+use super::Sim;
+use crate::intake::api::*;
+use crate::intake::sign::{self, Signature, SigningKey};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rusqlite::{params, OptionalExtension};
+use std::sync::Arc;
+
+fn reject(status: StatusCode, code: &str, reason: &str) -> Response {
+    (status, Json(Rejection { code: code.to_string(), reason: reason.to_string() })).into_response()
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+}
+
+/// Checks the signature, the clock and the nonce; returns the terminal id.
+fn authenticate(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8]) -> Result<String, Response> {
+    let fail = |code: &str, reason: &str| {
+        Counters::bump(&sim.counters.auth_rejected);
+        Err(reject(StatusCode::UNAUTHORIZED, code, reason))
+    };
+    let (Some(tid), Some(ts), Some(nonce), Some(sig)) = (
+        header(h, sign::TERMINAL_HEADER),
+        header(h, sign::TIMESTAMP_HEADER),
+        header(h, sign::NONCE_HEADER),
+        header(h, sign::SIGNATURE_HEADER),
+    ) else {
+        return fail("missing_signature", "请求未签名 / missing signature headers");
+    };
+    let Some(key) = sim.key_of(tid) else { return fail("unknown_terminal", "终端未登记 / unknown terminal") };
+    let Ok(timestamp) = ts.parse::<i64>() else { return fail("stale_timestamp", "时间戳无效 / bad timestamp") };
+    if (sign::now_secs() - timestamp).abs() > sign::MAX_SKEW_SECS {
+        return fail("stale_timestamp", "终端时钟偏差超过5分钟 / timestamp outside ±5 min");
+    }
+    let s = Signature { terminal_id: tid.into(), timestamp, nonce: nonce.into(), signature: sig.into() };
+    let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    if !SigningKey::new(tid, &key).verify(method.as_str(), target, body, &s) {
+        return fail("bad_signature", "签名不符 / signature mismatch");
+    }
+    let db = sim.db();
+    // Nonces older than the clock window can never be replayed: forget them.
+    let _ = db.execute("DELETE FROM nonces WHERE ts < ?1", [sign::now_secs() - 2 * sign::MAX_SKEW_SECS]);
+    match db.execute("INSERT INTO nonces(terminal, nonce, ts) VALUES(?1, ?2, ?3)", params![tid, nonce, timestamp]) {
+        Ok(_) => Ok(tid.to_string()),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            drop(db);
+            fail("nonce_reused", "重复的请求 / nonce already used")
+        }
+        Err(e) => Err(reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string())),
+    }
+}
+
+/// Common front of every API call: count, delay, injected 503, signature.
+async fn front(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8]) -> Result<String, Response> {
+    Counters::bump(&sim.counters.requests);
+    let latency = sim.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if *method == Method::POST && sim.faults.take_fail() {
+        Counters::bump(&sim.counters.injected);
+        return Err(reject(StatusCode::SERVICE_UNAVAILABLE, "injected_fault", "平台维护中 / injected fault"));
+    }
+    authenticate(sim, method, uri, h, body)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body)
+        .map_err(|e| reject(StatusCode::BAD_REQUEST, "invalid_body", &format!("请求格式错误 / invalid body: {e}")))
+}
+
+/// After a commit: maybe lose the answer (dropped connection or stall), as faults ask.
+async fn answer_after_commit(sim: &Sim, resp: Response) -> Response {
+    if let Some(stall) = sim.faults.take_timeout() {
+        Counters::bump(&sim.counters.injected);
+        tokio::time::sleep(stall).await;
+        return resp;
+    }
+    if sim.faults.take_drop() {
+        Counters::bump(&sim.counters.injected);
+        // Headers go out, then the body fails: hyper closes the connection mid-answer.
+        let cut = futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("dropped")) });
+        return (resp.status(), Body::from_stream(cut)).into_response();
+    }
+    resp
+}
+
+fn validate_case(c: &CaseSubmission) -> Result<(), &'static str> {
+    if c.local_no.trim().is_empty() {
+        return Err("缺少回执编号 / local_no is empty");
+    }
+    if c.matter_codes.is_empty() || c.matter_codes.iter().any(|m| m.trim().is_empty()) {
+        return Err("未选择办理事项 / no matter chosen");
+    }
+    if c.applicant.id_type.trim().is_empty() || c.applicant.id_number.trim().is_empty() {
+        return Err("缺少申请人证件 / applicant id missing");
+    }
+    match c.delivery.as_str() {
+        "window" => Ok(()),
+        "post" if c.postal_address.as_deref().is_some_and(|a| !a.trim().is_empty()) => Ok(()),
+        "post" => Err("邮寄须填写地址 / postal delivery needs an address"),
+        _ => Err("领取方式无效 / delivery must be window or post"),
+    }
+}
+
+async fn submit_case(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = front(&sim, &method, &uri, &h, &body).await {
+        return r;
+    }
+    let Some(key) = header(&h, IDEMPOTENCY_HEADER).map(String::from) else {
+        return reject(StatusCode::BAD_REQUEST, "missing_idempotency_key", "缺少幂等键 / missing Idempotency-Key");
+    };
+    let case: CaseSubmission = match parse(&body) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(reason) = validate_case(&case) {
+        return reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_case", reason);
+    }
+    let canon = serde_json::to_string(&case).unwrap_or_default();
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(canon.as_bytes()));
+    let (status, intake_no) = {
+        let db = sim.db();
+        let existing: Option<(String, String)> = db
+            .query_row("SELECT intake_no, body_digest FROM cases WHERE idem_key = ?1", [&key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .unwrap_or(None);
+        match existing {
+            Some((_, d)) if d != digest => {
+                return reject(StatusCode::CONFLICT, "idempotency_conflict", "幂等键已用于另一件申请 / key reused");
+            }
+            Some((no, _)) => {
+                Counters::bump(&sim.counters.replays);
+                (StatusCode::OK, no)
+            }
+            None => {
+                let n: i64 =
+                    db.query_row("SELECT COALESCE(MAX(rowid), 0) + 1 FROM cases", [], |r| r.get(0)).unwrap_or(1);
+                let no = format!("XX{}{:08}", case.submitted_at.get(..4).unwrap_or("2026"), n);
+                if let Err(e) = db.execute(
+                    "INSERT INTO cases(intake_no, idem_key, local_no, body, received_ms, body_digest, id_hash)
+                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        no,
+                        key,
+                        case.local_no,
+                        canon,
+                        crate::store::now_ms(),
+                        digest,
+                        id_hash(&case.applicant.id_number)
+                    ],
+                ) {
+                    return reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string());
+                }
+                Counters::bump(&sim.counters.created);
+                (StatusCode::CREATED, no)
+            }
+        }
+    };
+    let ack = CaseAck { intake_no, local_no: case.local_no, status: "收件".into() };
+    answer_after_commit(&sim, (status, Json(ack)).into_response()).await
+}
+
+fn ack_of(sim: &Sim, intake_no: String, local_no: String, received_ms: i64) -> CaseAck {
+    let status = sim.status_after(crate::store::now_ms() - received_ms).into();
+    CaseAck { intake_no, local_no, status }
+}
+
+async fn case_status(
+    State(sim): State<Arc<Sim>>,
+    method: Method,
+    uri: Uri,
+    h: HeaderMap,
+    Path(no): Path<String>,
+) -> Response {
+    if let Err(r) = front(&sim, &method, &uri, &h, &[]).await {
+        return r;
+    }
+    let row: Option<(String, String, i64)> = sim
+        .db()
+        .query_row(
+            "SELECT intake_no, local_no, received_ms FROM cases WHERE intake_no = ?1 OR local_no = ?1",
+            [&no],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .unwrap_or(None);
+    match row {
+        Some((intake_no, local_no, at)) => Json(ack_of(&sim, intake_no, local_no, at)).into_response(),
+        None => reject(StatusCode::NOT_FOUND, "not_found", "未找到该办件 / no such case"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ByIdQuery {
+    id_hash: Option<String>,
+}
+
+async fn cases_by_id(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap) -> Response {
+    if let Err(r) = front(&sim, &method, &uri, &h, &[]).await {
+        return r;
+    }
+    let q: ByIdQuery = id_hash_query(&uri);
+    let Some(hash) = q.id_hash.filter(|x| x.len() == 64 && x.bytes().all(|b| b.is_ascii_hexdigit())) else {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "id_hash 须为64位十六进制 / id_hash must be SHA-256 hex",
+        );
+    };
+    let rows: Vec<(String, String, i64)> = {
+        let db = sim.db();
+        let Ok(mut stmt) =
+            db.prepare("SELECT intake_no, local_no, received_ms FROM cases WHERE id_hash = ?1 ORDER BY rowid")
+        else {
+            return reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", "query");
+        };
+        stmt.query_map([hash.to_ascii_lowercase()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map(|it| it.filter_map(Result::ok).collect())
+            .unwrap_or_default()
+    };
+    let cases = rows.into_iter().map(|(i, l, at)| ack_of(&sim, i, l, at)).collect();
+    Json(CaseList { cases }).into_response()
+}
+
+fn id_hash_query(uri: &Uri) -> ByIdQuery {
+    let hash = uri.query().unwrap_or_default().split('&').find_map(|kv| kv.strip_prefix("id_hash=")).map(String::from);
+    ByIdQuery { id_hash: hash }
+}
+
+async fn submit_rating(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = front(&sim, &method, &uri, &h, &body).await {
+        return r;
+    }
+    let Some(key) = header(&h, IDEMPOTENCY_HEADER).map(String::from) else {
+        return reject(StatusCode::BAD_REQUEST, "missing_idempotency_key", "缺少幂等键 / missing Idempotency-Key");
+    };
+    let r: RatingSubmission = match parse(&body) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    if !(1..=5).contains(&r.level) || r.local_no.trim().is_empty() {
+        return reject(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rating", "满意度须为1至5 / level must be 1..5");
+    }
+    if r.level >= 4 && r.reasons.is_empty() {
+        return reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reasons_required",
+            "差评须选择原因 / a bad rating needs reasons",
+        );
+    }
+    let body = serde_json::to_string(&r).unwrap_or_default();
+    let status = {
+        let db = sim.db();
+        let existing: Option<(String, String)> = db
+            .query_row("SELECT idem_key, body FROM ratings WHERE local_no = ?1", [&r.local_no], |x| {
+                Ok((x.get(0)?, x.get(1)?))
+            })
+            .optional()
+            .unwrap_or(None);
+        match existing {
+            // A retry of the same rating.
+            Some((k, b)) if k == key && b == body => {
+                Counters::bump(&sim.counters.replays);
+                StatusCode::OK
+            }
+            // 一次一评: a rating is immutable once given.
+            Some(_) => return reject(StatusCode::CONFLICT, "already_rated", "该办件已评价 / already rated"),
+            None => {
+                if let Err(e) = db.execute(
+                    "INSERT INTO ratings(local_no, idem_key, body) VALUES(?1, ?2, ?3)",
+                    params![r.local_no, key, body],
+                ) {
+                    return reject(StatusCode::CONFLICT, "already_rated", &e.to_string());
+                }
+                Counters::bump(&sim.counters.created);
+                StatusCode::CREATED
+            }
+        }
+    };
+    answer_after_commit(&sim, (status, Json(RatingAck { accepted: true })).into_response()).await
+}
+
+async fn catalog(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap) -> Response {
+    if let Err(r) = front(&sim, &method, &uri, &h, &[]).await {
+        return r;
+    }
+    let (version, body) = sim.catalog();
+    let etag = format!("\"{version}\"");
+    if header(&h, "If-None-Match") == Some(etag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    ([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, etag)], body).into_response()
+}
+
+async fn heartbeat(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+    let terminal = match front(&sim, &method, &uri, &h, &body).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let hb: Heartbeat = match parse(&body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if hb.terminal_id != terminal {
+        return reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "terminal_mismatch",
+            "终端编号与签名不符 / terminal id mismatch",
+        );
+    }
+    let res = sim.db().execute(
+        "INSERT INTO heartbeats(terminal, body, at_ms) VALUES(?1, ?2, ?3)
+         ON CONFLICT(terminal) DO UPDATE SET body = excluded.body, at_ms = excluded.at_ms",
+        params![terminal, serde_json::to_string(&hb).unwrap_or_default(), crate::store::now_ms()],
+    );
+    if let Err(e) = res {
+        return reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string());
+    }
+    Json(HeartbeatAck { catalog_version: sim.catalog().0, server_time: sign::now_secs() }).into_response()
+}
+
+async fn set_faults(State(sim): State<Arc<Sim>>, Json(plan): Json<FaultPlan>) -> Json<FaultPlan> {
+    sim.faults.set(&plan);
+    Json(sim.faults.plan())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stages {
+    accept_after_ms: i64,
+    done_after_ms: i64,
+}
+
+async fn set_stages(State(sim): State<Arc<Sim>>, Json(s): Json<Stages>) -> StatusCode {
+    sim.set_stages(s.accept_after_ms, s.done_after_ms);
+    StatusCode::NO_CONTENT
+}
+
+pub fn router(sim: Arc<Sim>) -> Router {
+    Router::new()
+        .route(CASES, post(submit_case).get(cases_by_id))
+        .route(&format!("{CASES}/{{no}}"), get(case_status))
+        .route(RATINGS, post(submit_rating))
+        .route(CATALOG, get(catalog))
+        .route(HEARTBEAT, post(heartbeat))
+        .route("/healthz", get(|| async { "ok" }))
+        // Simulator control: loopback tests and demos only.
+        .route("/__sim/faults", post(set_faults).get(|State(s): State<Arc<Sim>>| async move { Json(s.faults.plan()) }))
+        .route("/__sim/stats", get(|State(s): State<Arc<Sim>>| async move { Json(s.stats()) }))
+        .route("/__sim/stages", post(set_stages))
+        // Scans travel base64 inside the case: allow large bodies.
+        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .with_state(sim)
+}
