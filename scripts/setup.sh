@@ -9,21 +9,27 @@ if [[ "${1:-}" == "--run" ]]; then
   pkgs+=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0 libwayland-cursor0 xvfb xauth)
 fi
 
-# The intake contract test (tests/intake_contract.rs) runs schemathesis from PyPI.
-if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
-  echo "setup: installing schemathesis (pip)" >&2
-  python3 -m pip install --quiet "schemathesis>=4,<5"
-fi
-
+# The intake contract test (tests/intake_contract.rs) runs schemathesis from PyPI: into
+# the Python on PATH if pip may install there, else into a venv the test looks for.
+command -v python3 >/dev/null 2>&1 || pkgs+=(python3 python3-venv)
+venv="$(dirname "$0")/../target/contract-venv"
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "setup: installing ${missing[*]}" >&2
-sudo=""
-[[ $(id -u) -ne 0 ]] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! python3 -c "import schemathesis" >/dev/null 2>&1 && ! [[ -x "$venv/bin/python3" ]]; then
+  echo "setup: installing schemathesis (pip)" >&2
+  if ! python3 -m pip install --quiet "schemathesis>=4,<5" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/python3" -m pip install --quiet "schemathesis>=4,<5"
+  fi
+fi

@@ -16,8 +16,11 @@ fn simulator_conforms_to_the_openapi_document() {
     let rt = rt();
     let h = rt.block_on(start(open_sim(dir.path()), "127.0.0.1:0"));
     let log = dir.path().join("calls.log");
-    // `python3 -m schemathesis.cli` works wherever pip put it, even off PATH.
-    let out = Command::new("python3")
+    // `python3 -m schemathesis.cli` works wherever pip put it, even off PATH; setup.sh
+    // uses a venv under target/ where the system Python refuses pip installs.
+    let venv = root.join("target/contract-venv/bin/python3");
+    let python = if venv.exists() { venv.as_path() } else { Path::new("python3") };
+    let out = Command::new(python)
         .current_dir(dir.path())
         .env("SCHEMATHESIS_HOOKS", "intake_contract_hooks")
         .env("PYTHONPATH", root.join("tests"))
