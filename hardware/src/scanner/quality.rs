@@ -57,9 +57,9 @@ impl std::fmt::Display for QualityIssue {
 #[derive(Debug, Clone)]
 pub struct QualityConfig {
     pub detect: DetectConfig,
-    /// Below this mean grey level the frame is too dark.
+    /// Too dark = mean grey level below this and highlights below `min_highlight`.
     pub min_mean: f32,
-    /// The brightest 2% must reach this level: paper under the lamp is bright.
+    /// Level the brightest 2% must reach: paper under the lamp is bright.
     pub min_highlight: u8,
     /// Largest estimated blur (Gaussian sigma, px at `blur_analysis_width`).
     pub max_blur_sigma: f32,
@@ -84,6 +84,9 @@ impl Default for QualityConfig {
 
 /// Frame-level checks (dark, no page, cut off). Returns the page corners in frame pixels.
 pub fn check_frame(frame: &RgbImage, cfg: &QualityConfig) -> Result<Quad, QualityIssue> {
+    if frame.width() < 16 || frame.height() < 16 {
+        return Err(QualityIssue::NoPage);
+    }
     let thumb = thumbnail(frame, cfg.detect.analysis_size);
     if is_dark(&thumb.gray, cfg) {
         return Err(QualityIssue::TooDark);
@@ -99,7 +102,8 @@ fn is_dark(gray: &GrayImage, cfg: &QualityConfig) -> bool {
     let hist = histogram(gray);
     let n = gray.len().max(1) as f32;
     let mean = hist.iter().enumerate().map(|(v, c)| v as f32 * *c as f32).sum::<f32>() / n;
-    mean < cfg.min_mean || percentile(&hist, 0.98) < cfg.min_highlight
+    // Both dim overall and no bright paper anywhere: an empty wood desk is not "dark".
+    mean < cfg.min_mean && percentile(&hist, 0.98) < cfg.min_highlight
 }
 
 /// Page-level check on the rectified page: estimated defocus.
