@@ -32,7 +32,7 @@ pub fn encode_jpeg_limited(img: &RgbImage, limit: usize) -> Result<ScannedPage, 
             return Ok(ScannedPage { width: w, height: h, jpeg });
         }
         // Even the lowest quality is too big: shrink so the area roughly fits.
-        let probe = encode(view, w, h, MIN_QUALITY)?;
+        let probe = Zeroizing::new(encode(view, w, h, MIN_QUALITY)?);
         let k = ((limit as f32 / probe.len() as f32).sqrt() * 0.92).clamp(0.3, 0.9);
         (w, h) = (((w as f32 * k) as u32).max(16), ((h as f32 * k) as u32).max(16));
         let smaller = image::imageops::resize(img, w, h, FilterType::Triangle);

@@ -10,6 +10,7 @@ use imageproc::contrast::{otsu_level, threshold, ThresholdType};
 use imageproc::geometric_transformations::{warp_into, Border, Interpolation, Projection};
 use imageproc::geometry::{contour_area, convex_hull};
 use imageproc::point::Point;
+use zeroize::Zeroize;
 
 /// Page corners in frame pixels, clockwise from top-left: TL, TR, BR, BL.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,25 +84,45 @@ pub struct Thumb {
     pub sy: f32,
 }
 
+// Even a thumbnail of an ID card is personal data.
+impl Drop for Thumb {
+    fn drop(&mut self) {
+        let px: &mut [u8] = &mut self.gray;
+        px.zeroize();
+    }
+}
+
 /// Area-averaged grey thumbnail with the long side at most `size`.
 pub fn thumbnail(frame: &RgbImage, size: u32) -> Thumb {
     let (w, h) = frame.dimensions();
     let k = (size as f32 / w.max(h).max(1) as f32).min(1.0);
     let (tw, th) = (((w as f32 * k).round() as u32).max(1), ((h as f32 * k).round() as u32).max(1));
-    let small = image::imageops::thumbnail(frame, tw, th);
+    if (tw, th) == (w, h) {
+        return Thumb { gray: image::imageops::grayscale(frame), sx: 1.0, sy: 1.0 };
+    }
+    let mut small = image::imageops::thumbnail(frame, tw, th);
     let gray = image::imageops::grayscale(&small);
+    let px: &mut [u8] = &mut small;
+    px.zeroize();
     Thumb { gray, sx: w as f32 / tw as f32, sy: h as f32 / th as f32 }
 }
 
 /// Finds the page in a thumbnail; corners come back in full-frame pixels.
 pub fn detect(thumb: &Thumb, cfg: &DetectConfig) -> Detection {
-    let g = imageproc::filter::gaussian_blur_f32(&thumb.gray, 1.0);
+    let mut g = imageproc::filter::gaussian_blur_f32(&thumb.gray, 1.0);
+    let found = detect_in(&g, thumb, cfg);
+    let px: &mut [u8] = &mut g;
+    px.zeroize();
+    found
+}
+
+fn detect_in(g: &GrayImage, thumb: &Thumb, cfg: &DetectConfig) -> Detection {
     let (w, h) = g.dimensions();
     if w < 16 || h < 16 {
         return Detection::NoPage;
     }
-    let t = otsu_level(&g);
-    let mask = threshold(&g, t, ThresholdType::Binary);
+    let t = otsu_level(g);
+    let mask = threshold(g, t, ThresholdType::Binary);
     let (mut fg, mut nf, mut bg, mut nb) = (0u64, 0u64, 0u64, 0u64);
     for p in g.iter() {
         if *p > t {

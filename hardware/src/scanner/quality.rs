@@ -3,6 +3,7 @@
 
 use image::{GrayImage, RgbImage};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
 
 use super::process::{detect, thumbnail, DetectConfig, Detection, Quad};
 
@@ -61,10 +62,10 @@ pub struct QualityConfig {
     pub min_mean: f32,
     /// Level the brightest 2% must reach: paper under the lamp is bright.
     pub min_highlight: u8,
-    /// Largest estimated blur (Gaussian sigma, px at `blur_analysis_width`).
+    /// Largest estimated blur (Gaussian sigma, px at `blur_analysis_size`).
     pub max_blur_sigma: f32,
-    /// Width the rectified page is reduced to before the blur estimate.
-    pub blur_analysis_width: u32,
+    /// Long side the rectified page is reduced to before the blur estimate.
+    pub blur_analysis_size: u32,
     /// Below this ink/paper contrast the page is treated as blank and not judged for blur.
     pub min_text_contrast: f32,
 }
@@ -76,7 +77,7 @@ impl Default for QualityConfig {
             min_mean: 45.0,
             min_highlight: 110,
             max_blur_sigma: 2.2,
-            blur_analysis_width: 1000,
+            blur_analysis_size: 1000,
             min_text_contrast: 60.0,
         }
     }
@@ -114,25 +115,32 @@ pub fn check_page(page: &RgbImage, cfg: &QualityConfig) -> Result<(), QualityIss
     }
 }
 
-/// Estimates defocus as a Gaussian sigma in analysis pixels, or `None` for a blank page.
+/// Estimates defocus as a Gaussian sigma in analysis pixels (page long side ≈
+/// `blur_analysis_size`), or `None` for a blank page.
 ///
 /// A step of height C blurred by sigma has a peak slope C / (sigma·√(2π)), so
 /// sigma ≈ C / (2.5 · slope) with C the ink/paper contrast and slope taken from the
 /// strongest edges; this stays valid whatever the amount of text on the page.
 pub fn blur_sigma(page: &RgbImage, cfg: &QualityConfig) -> Option<f32> {
-    let thumb = thumbnail(page, cfg.blur_analysis_width);
+    // Resampling a page that is already near the analysis width costs more than it saves.
+    let long = page.width().max(page.height());
+    let size = if long <= cfg.blur_analysis_size * 5 / 4 { long } else { cfg.blur_analysis_size };
+    let thumb = thumbnail(page, size);
     let hist = histogram(&thumb.gray);
     let contrast = percentile(&hist, 0.98) as f32 - percentile(&hist, 0.02) as f32;
     if contrast < cfg.min_text_contrast {
         return None;
     }
     // Sobel responds 8× the per-pixel slope of a ramp.
-    let grad = imageproc::gradients::sobel_gradients(&thumb.gray);
-    let mut mags: Vec<u16> = grad.iter().copied().collect();
-    let k = (mags.len() as f32 * 0.995) as usize;
-    let k = k.min(mags.len().saturating_sub(1));
+    let mut mags: Vec<u16> = imageproc::gradients::sobel_gradients(&thumb.gray).into_raw();
+    if mags.is_empty() {
+        return None;
+    }
+    let k = ((mags.len() as f32 * 0.995) as usize).min(mags.len() - 1);
     let (_, peak, _) = mags.select_nth_unstable(k);
     let slope = (*peak as f32 / 8.0).max(0.5);
+    // An edge map still shows the text.
+    mags.zeroize();
     Some(contrast / (2.5 * slope))
 }
 

@@ -140,7 +140,7 @@ fn place_page(kind: SceneKind, w: f32, h: f32, rng: &mut Rng) -> Quad {
 fn desk(width: u32, height: u32, rng: &mut Rng) -> RgbImage {
     let base = [rng.range(95.0, 135.0), rng.range(70.0, 95.0), rng.range(45.0, 65.0)];
     let freq = rng.range(0.02, 0.05);
-    let phase = rng.range(0.0, 6.28);
+    let phase = rng.range(0.0, std::f32::consts::TAU);
     let mut noise = Rng::new(rng.next());
     let wobble: Vec<f32> = (0..width).map(|x| (x as f32 * 0.003).sin() * 4.0 + phase).collect();
     RgbImage::from_fn(width, height, |x, y| {
@@ -196,10 +196,10 @@ fn document(w: u32, h: u32, rng: &mut Rng) -> RgbaImage {
     let mut y = 0.12;
     while y < 0.62 {
         let mut x = 0.1;
-        let end = if rng.next() % 5 == 0 { rng.range(0.4, 0.8) } else { 0.9 };
+        let end = if rng.next().is_multiple_of(5) { rng.range(0.4, 0.8) } else { 0.9 };
         while x < end {
             let cw = 0.028;
-            if rng.next() % 7 != 0 {
+            if !rng.next().is_multiple_of(7) {
                 draw_filled_rect_mut(&mut img, Rect::at(u(x), v(y)).of_size(u(cw * 0.8).max(1) as u32, line_h), ink);
             }
             x += cw;

@@ -151,7 +151,7 @@ fn decode_mjpg(data: &[u8]) -> Result<RgbImage, String> {
 /// YUYV 4:2:2 to RGB with BT.601 limited-range coefficients, as UVC cameras send.
 fn yuyv_to_rgb(data: &[u8], width: u32, height: u32) -> Result<RgbImage, String> {
     let need = width as usize * height as usize * 2;
-    if data.len() < need || width % 2 != 0 {
+    if data.len() < need || !width.is_multiple_of(2) {
         return Err(format!("short YUYV frame: {} of {need} bytes", data.len()));
     }
     let mut out = Vec::with_capacity(need / 2 * 3);
