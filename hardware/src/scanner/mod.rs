@@ -1,7 +1,24 @@
 //! Document scanner (高拍仪): a UVC camera looking down at the desk.
 //!
-//! `SimulatedScanner` draws a synthetic page; the UVC driver and the page processing
-//! (find page, de-skew, quality checks) come later behind the same trait.
+//! - [`Scanner`] drives any [`Camera`] (the real [`uvc::UvcCamera`] behind the `uvc`
+//!   feature, or [`emulator::EmulatedCamera`]): settle exposure, live preview with the
+//!   page outline, capture → find page → rectify → quality checks → JPEG under a limit.
+//! - [`pages_to_pdf`] bundles the pages of one material.
+//! - `SimulatedScanner` is the light stand-in the kiosk uses in demo mode.
+
+pub mod emulator;
+pub mod encode;
+mod pipeline;
+pub mod process;
+pub mod quality;
+pub mod synth;
+#[cfg(feature = "uvc")]
+pub mod uvc;
+
+pub use encode::{encode_jpeg_limited, pages_to_pdf, DEFAULT_JPEG_LIMIT};
+pub use pipeline::{process_frame, Camera, Preview, ScanConfig, Scanner};
+pub use process::Quad;
+pub use quality::QualityIssue;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
@@ -19,9 +36,40 @@ pub enum ScannerError {
     Disconnected,
     #[error("拍摄失败 / capture failed: {0}")]
     Capture(String),
+    /// The shot is unusable; show `issue.message_zh()` and offer 重拍 (retake).
+    #[error("{0}")]
+    Rejected(QualityIssue),
 }
 
-/// A low-resolution RGB frame for the live preview on screen.
+impl ScannerError {
+    /// The retake reason when the shot was refused for quality.
+    pub fn quality_issue(&self) -> Option<QualityIssue> {
+        match self {
+            ScannerError::Rejected(q) => Some(*q),
+            _ => None,
+        }
+    }
+}
+
+/// A camera frame held only as long as needed: it shows the citizen's documents, so its
+/// pixels are wiped on drop.
+pub(crate) struct Sensitive(pub image::RgbImage);
+
+impl Drop for Sensitive {
+    fn drop(&mut self) {
+        let px: &mut [u8] = &mut self.0;
+        px.zeroize();
+    }
+}
+
+impl std::ops::Deref for Sensitive {
+    type Target = image::RgbImage;
+    fn deref(&self) -> &image::RgbImage {
+        &self.0
+    }
+}
+
+/// A low-resolution RGB frame for the live preview on screen (wiped on drop).
 #[derive(Clone)]
 pub struct Frame {
     pub width: u32,
@@ -35,6 +83,12 @@ pub struct ScannedPage {
     pub width: u32,
     pub height: u32,
     pub jpeg: Vec<u8>,
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        self.rgb.zeroize();
+    }
 }
 
 impl Drop for ScannedPage {
