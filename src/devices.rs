@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::runtime::Devices;
 use kiosk_hardware::idcard::{CardSpec, Emulator, EmulatorConfig, SamConfig, SamReader};
 use kiosk_hardware::printer::{EscPosPrinter, PrinterProfile, PtyPrinter, TransportConfig};
-use kiosk_hardware::scanner::SimulatedScanner;
+use kiosk_hardware::scanner::Scanner;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -65,7 +65,7 @@ pub fn open(cfg: &Config) -> Result<(Devices, DemoRig), DeviceError> {
     if d.scanner.port != "emulated" {
         return Err(DeviceError::Open("scanner", format!("no UVC driver for {} in this build yet", d.scanner.port)));
     }
-    Ok((Devices::new(idcard, Box::new(printer), Box::new(SimulatedScanner::default())), rig))
+    Ok((Devices::new(idcard, Box::new(printer), Box::new(Scanner::emulated())), rig))
 }
 
 /// Plays the citizen's hand in demo mode: once the reader has been polling for a

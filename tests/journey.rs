@@ -33,6 +33,13 @@ fn full_citizen_journey() {
     assert_eq!(cases[0].local_no, local_no);
     let scanned = cases[0].materials.iter().filter(|m| m.state == "scanned" && !m.pages.is_empty()).count();
     assert_eq!(scanned, 4, "every material to scan arrived with its page");
+    for m in cases[0].materials.iter().filter(|m| m.state == "scanned") {
+        use base64::Engine;
+        let jpeg = base64::engine::general_purpose::STANDARD.decode(&m.pages[0]).unwrap();
+        assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.len() <= 500_000, "{}: {} bytes", m.key, jpeg.len());
+        let page = image::load_from_memory(&jpeg).unwrap();
+        assert!(page.height() > page.width(), "{}: the page was found and squared up to portrait", m.key);
+    }
 
     // The card went through the SAM protocol on the pty: find, select, read.
     let log = hands.reader.command_log();

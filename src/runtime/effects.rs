@@ -100,6 +100,10 @@ fn capture(sh: &Arc<Shared>, slot: usize, key: String) {
             Err(kiosk_hardware::ScannerError::Disconnected) => {
                 send(&sh, Event::DeviceFailed { device: Device::Scanner, message: "disconnected".into() })
             }
+            Err(kiosk_hardware::ScannerError::Rejected(issue)) => {
+                let _ = sh.services.store.bump_counter("scanner", &format!("rejected_{}", issue.code()), 1);
+                send(&sh, Event::CaptureFailed { slot, message: issue.message_zh().to_string() })
+            }
             Err(e) => send(&sh, Event::CaptureFailed { slot, message: e.to_string() }),
         }
     });
