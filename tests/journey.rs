@@ -110,12 +110,14 @@ fn script(d: &Driver) -> String {
     d.tap("下一步");
 
     d.wait_screen(ScreenId::Materials);
+    d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_has_preview());
     d.shot("06-materials");
     d.capture_all_materials();
     d.shot("06b-materials-done");
     d.tap("下一步");
 
     d.wait_screen(ScreenId::Review);
+    d.wait_until(|app| !app.global::<kiosk::ui::Kiosk>().get_has_preview());
     d.shot("07-review");
     d.tap("确认提交");
 

@@ -60,7 +60,7 @@ fn start_reading(sh: &Arc<Shared>) {
     let sh = sh.clone();
     tokio::task::spawn_blocking(move || {
         let mut failures = 0;
-        while sh.reading_gen.load(Ordering::SeqCst) == gen {
+        while sh.reading_gen.load(Ordering::SeqCst) == gen && !sh.tx.is_closed() {
             let res = sh.devices.idcard.lock().unwrap_or_else(|e| e.into_inner()).poll();
             match res {
                 Ok(Some(card)) => {
@@ -82,6 +82,39 @@ fn start_reading(sh: &Arc<Shared>) {
                 }
             }
             std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+}
+
+/// Runs the scanner's live preview (about 4 frames a second) while `on`.
+pub(crate) fn sync_preview(sh: &Arc<Shared>, on: bool) {
+    let gen = sh.preview_gen.load(Ordering::SeqCst);
+    let running = gen % 2 == 1;
+    if on == running {
+        return;
+    }
+    let gen = sh.preview_gen.fetch_add(1, Ordering::SeqCst) + 1;
+    if !on {
+        sh.last_view.lock().unwrap_or_else(|e| e.into_inner()).preview = None;
+        return;
+    }
+    let sh = sh.clone();
+    tokio::task::spawn_blocking(move || {
+        // Also stop when the journey loop is gone (shutdown), or the runtime would wait for us.
+        while sh.preview_gen.load(Ordering::SeqCst) == gen && !sh.tx.is_closed() {
+            // try_lock: a capture in progress owns the camera; skip a frame rather than wait.
+            let frame = match sh.devices.scanner.try_lock() {
+                Ok(mut s) => s.preview().ok(),
+                Err(_) => None,
+            };
+            if let Some(f) = frame {
+                if sh.preview_gen.load(Ordering::SeqCst) != gen {
+                    break;
+                }
+                let rgb = Arc::new(f.rgb.clone());
+                super::push_preview(&sh, crate::ui::view::PreviewFrame { width: f.width, height: f.height, rgb });
+            }
+            std::thread::sleep(Duration::from_millis(250));
         }
     });
 }

@@ -70,6 +70,33 @@ pub(crate) struct Shared {
     pub scans: Mutex<HashMap<String, Vec<ScannedPage>>>,
     /// Bumped to stop the card-polling loop.
     pub reading_gen: AtomicU64,
+    /// Bumped to stop the scanner's live preview; odd while it runs.
+    pub preview_gen: AtomicU64,
+    /// The last view sent, so preview frames can be pushed between events.
+    pub last_view: Mutex<View>,
+    pub sink: ViewSink,
+}
+
+/// Sends a view to the UI, keeping the live preview frame across journey updates.
+/// Views are sent while holding `last_view`, so the UI receives them in the order they
+/// were made and a preview frame never brings back an older journey state.
+pub(crate) fn push_view(sh: &Shared, mut v: View) {
+    let mut last = sh.last_view.lock().unwrap_or_else(|e| e.into_inner());
+    if v.screen == Some(journey::Screen::Materials) {
+        v.preview = last.preview.clone();
+    }
+    *last = v.clone();
+    (sh.sink)(v);
+}
+
+/// Puts a new preview frame on the current view and sends it.
+pub(crate) fn push_preview(sh: &Shared, frame: crate::ui::view::PreviewFrame) {
+    let mut last = sh.last_view.lock().unwrap_or_else(|e| e.into_inner());
+    if last.screen != Some(journey::Screen::Materials) {
+        return;
+    }
+    last.preview = Some(frame);
+    (sh.sink)(last.clone());
 }
 
 /// Starts the journey loop and the 1 Hz ticker on `rt`; returns the event sender.
@@ -81,6 +108,9 @@ pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, 
         tx: tx.clone(),
         scans: Mutex::new(HashMap::new()),
         reading_gen: AtomicU64::new(0),
+        preview_gen: AtomicU64::new(0),
+        last_view: Mutex::new(View::default()),
+        sink,
     });
     let ticker = tx.clone();
     rt.spawn(async move {
@@ -96,7 +126,7 @@ pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, 
     rt.spawn(async move {
         let sh = shared;
         let mut state = State::new(sh.services.terminal.timing.idle_timeout);
-        sink(view::build(&state, &sh.services.catalog, &sh.services.terminal.progress_url));
+        push_view(&sh, view::build(&state, &sh.services.catalog, &sh.services.terminal.progress_url));
         while let Some(ev) = rx.recv().await {
             let today = chrono::Local::now().format("%Y%m%d").to_string();
             let ctx = Ctx { catalog: &sh.services.catalog, today: &today, timing: sh.services.terminal.timing };
@@ -106,7 +136,8 @@ pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, 
             if before.0 != state.screen {
                 tracing::info!(screen = state.screen.name(), "screen");
             }
-            sink(view::build(&state, &sh.services.catalog, &sh.services.terminal.progress_url));
+            push_view(&sh, view::build(&state, &sh.services.catalog, &sh.services.terminal.progress_url));
+            effects::sync_preview(&sh, state.screen == journey::Screen::Materials);
             for e in fx {
                 effects::execute(&sh, e);
             }

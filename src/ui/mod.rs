@@ -116,6 +116,13 @@ pub fn apply(app: &AppWindow, v: &View) {
     k.set_fault_title(s(&v.fault_title));
     k.set_fault_message(s(&v.fault_message));
     k.set_fault_options(model(v.fault_options.iter().map(|o| s(o)).collect()));
+    k.set_next_capture(v.next_capture.as_ref().map_or(-1, |n| n.0));
+    k.set_next_capture_name(s(v.next_capture.as_ref().map_or("", |n| n.1.as_str())));
+    k.set_has_preview(v.preview.is_some());
+    if let Some(p) = &v.preview {
+        let buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(&p.rgb, p.width, p.height);
+        k.set_preview(slint::Image::from_rgb8(buf));
+    }
 }
 
 /// Turns a touch intent from the UI into a journey event.

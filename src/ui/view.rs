@@ -38,6 +38,18 @@ pub struct View {
     pub fault_title: String,
     pub fault_message: String,
     pub fault_options: Vec<String>,
+    /// The next material to photograph (index, name): the big button under the preview.
+    pub next_capture: Option<(i32, String)>,
+    /// The scanner's live picture on the Materials screen (set by the runtime, not the journey).
+    pub preview: Option<PreviewFrame>,
+}
+
+/// One live frame from the scanner, RGB8.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewFrame {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: std::sync::Arc<Vec<u8>>,
 }
 
 fn source_label(s: FieldSource) -> &'static str {
@@ -154,6 +166,11 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 (m.name.clone(), words, code, m.required, can_defer)
             })
             .collect();
+        v.next_capture = sess
+            .materials
+            .iter()
+            .position(|m| matches!(m.state, SlotState::Todo | SlotState::Failed(_)))
+            .map(|i| (i as i32, sess.materials[i].name.clone()));
         let scan = sess.materials.iter().filter(|m| m.state != SlotState::ECert).count();
         v.materials_summary =
             format!("共 {} 种材料，其中 {} 种需拍摄，其余由电子证照自动获取", sess.materials.len(), scan);

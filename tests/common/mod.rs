@@ -94,7 +94,11 @@ impl Driver {
             if now == screen {
                 return;
             }
-            assert!(start.elapsed() < TIMEOUT, "waited for {screen:?}, still on {now:?}");
+            if start.elapsed() > TIMEOUT {
+                let notice = self.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_notice().to_string());
+                self.shot(&format!("failed-waiting-for-{screen:?}"));
+                panic!("waited for {screen:?}, still on {now:?}; notice: {notice:?}");
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
