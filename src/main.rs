@@ -4,6 +4,7 @@
 //!   kiosk --config kiosk.toml             a configured terminal
 //!   kiosk --screenshot out.png [--screen home]   render one screen headless and exit
 //!   kiosk diag status                     devices and queue as JSON
+//!   kiosk report bundles [--out FILE]     一件事 merge report (docs/bundles.md)
 
 use clap::{Parser, Subcommand};
 use kiosk::app::Kiosk;
@@ -41,6 +42,21 @@ enum Cmd {
         #[command(subcommand)]
         what: Diag,
     },
+    /// Reports on the catalog.
+    Report {
+        #[command(subcommand)]
+        what: Report,
+    },
+}
+
+#[derive(Subcommand)]
+enum Report {
+    /// Per 一件事: fields and materials separately vs merged, auto-fill share, touches.
+    /// Prints Markdown and saves it (default docs/bundles.md).
+    Bundles {
+        #[arg(long, default_value = "docs/bundles.md")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -68,6 +84,7 @@ fn main() -> ExitCode {
     };
     let res = match (&cli.cmd, &cli.screenshot) {
         (Some(Cmd::Diag { what: Diag::Status }), _) => diag_status(&cfg),
+        (Some(Cmd::Report { what: Report::Bundles { out } }), _) => report_bundles(out),
         (None, Some(out)) => screenshot(out, &cli.screen, cli.elder),
         (None, None) => run(&cfg),
     };
@@ -91,9 +108,10 @@ fn run(cfg: &Config) -> Result<(), String> {
     });
     let kiosk = Kiosk::start(cfg, devices, sink).map_err(|e| e.to_string())?;
     let tx = kiosk.tx.clone();
-    let catalog = kiosk.catalog.clone();
+    let cell = kiosk.catalog_cell.clone();
     app.global::<kiosk::ui::Kiosk>().on_act(move |name, arg| {
-        if let Some(ev) = kiosk::ui::intent(&name, arg, &catalog) {
+        // The catalog in use now: tiles carry its indexes.
+        if let Some(ev) = kiosk::ui::intent(&name, arg, &cell.current()) {
             let _ = tx.send(ev);
         }
     });
@@ -115,6 +133,17 @@ fn screenshot(out: &std::path::Path, screen: &str, elder: bool) -> Result<(), St
     kiosk::ui::apply(&app, &view);
     kiosk::headless::save_png(&app, out)?;
     println!("{}", out.display());
+    Ok(())
+}
+
+fn report_bundles(out: &std::path::Path) -> Result<(), String> {
+    let md = kiosk::catalog::report::markdown(&kiosk::catalog::Catalog::seed());
+    print!("{md}");
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(out, &md).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("saved {}", out.display());
     Ok(())
 }
 
