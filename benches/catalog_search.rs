@@ -74,6 +74,7 @@ fn main() {
     // Every prefix of each query is one keystroke.
     let queries = ["xsecs", "canyin", "shbzk", "yyzz", "gongjijin", "zhuxiao", "餐饮", "退役军人", "qyxxbg", "zzz"];
     let mut samples = Vec::new();
+    let mut by_len: Vec<Vec<f64>> = vec![Vec::new(); 6];
     for round in 0..20 {
         for q in queries {
             let chars: Vec<char> = q.chars().collect();
@@ -85,6 +86,7 @@ fn main() {
                 std::hint::black_box(&hits);
                 if round > 0 {
                     samples.push(dt.as_secs_f64() * 1e3);
+                    by_len[n.min(6) - 1].push(dt.as_secs_f64() * 1e3);
                 }
             }
         }
@@ -99,6 +101,12 @@ fn main() {
         samples[samples.len() - 1],
         samples.len()
     );
+    for (n, v) in by_len.iter_mut().enumerate() {
+        v.sort_by(|a, b| a.total_cmp(b));
+        if !v.is_empty() {
+            println!("  {} key(s): p50 {:.3} ms", n + 1, v[v.len() / 2]);
+        }
+    }
     let top = index.search("xsecs", 1);
     println!("xsecs -> {}", top.first().map_or("", |h| h.name.as_str()));
 }
