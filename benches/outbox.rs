@@ -70,7 +70,7 @@ fn drain_bench(n: usize) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let key = SigningKey::new("XX-0009", &[42; 32]);
-    let sim = Sim::open(&dir.path().join("sim.db"), kiosk::catalog::SEED_CATALOG.to_string()).unwrap();
+    let sim = Sim::open(&dir.path().join("sim.db"), kiosk::catalog::Catalog::seed().to_json()).unwrap();
     sim.register_terminal("XX-0009", key.secret());
     let h = rt.block_on(sim::start("127.0.0.1:0".parse().unwrap(), sim)).unwrap();
     let store = Arc::new(Store::open(&dir.path().join("kiosk.db")).unwrap());

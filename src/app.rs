@@ -1,6 +1,8 @@
 //! Assembles a running kiosk from its configuration: store, outbox key, intake client
 //! (or the embedded simulator), outbox worker, devices and the journey runtime.
 
+use crate::catalog::profile::ProfileStore;
+use crate::catalog::sync::{self as catalog_sync, CatalogCell};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::intake::sim::{self, Sim, SimHandle};
@@ -34,9 +36,15 @@ pub struct Kiosk {
     pub tx: EventTx,
     pub store: Arc<Store>,
     pub sim: Option<SimHandle>,
+    /// The catalog at start (tests map taps with it).
     pub catalog: Arc<Catalog>,
+    /// The catalog in use, swapped by sync.
+    pub catalog_cell: Arc<CatalogCell>,
     pub outbox_wake: Arc<Notify>,
 }
+
+/// How often the terminal asks the platform for a newer catalog.
+const CATALOG_SYNC_EVERY: Duration = Duration::from_secs(15 * 60);
 
 pub fn terminal_info(cfg: &Config) -> TerminalInfo {
     let t = &cfg.terminal;
@@ -65,10 +73,17 @@ impl Kiosk {
         let sealer = Arc::new(Sealer::load_or_create(&key)?);
         let sign_path = cfg.intake.signing_key_file.clone().unwrap_or_else(|| dir.join("signing.key"));
         let signing = SigningKey::load_or_create(&cfg.terminal.id, &sign_path)?;
-        let catalog = Arc::new(Catalog::seed());
+        // Offline start: the cached platform catalog, or the shipped one if newer.
+        let cell = Arc::new(CatalogCell::from_cache(&store));
+        let catalog = cell.current();
+        let profiles = ProfileStore::load_or_create_salt(&dir.join("profile.salt"))
+            .and_then(|salt| ProfileStore::open(&dir.join("kiosk.db"), sealer.clone(), salt))
+            .map_err(|e| tracing::warn!(error = %e, "一人一档 unavailable"))
+            .ok()
+            .map(Arc::new);
 
         let (sim, base) = if cfg.intake.endpoint == "embedded" {
-            let sim_state = Sim::open(&dir.join("intake-sim.db"), crate::catalog::SEED_CATALOG.to_string())
+            let sim_state = Sim::open(&dir.join("intake-sim.db"), crate::catalog::Catalog::seed().to_json())
                 .map_err(|e| StartError::Intake(e.to_string()))?;
             sim_state.register_terminal(&cfg.terminal.id, signing.secret());
             let h = rt
@@ -82,18 +97,30 @@ impl Kiosk {
         };
         let client = IntakeClient::new(&base, Duration::from_secs(cfg.intake.timeout_secs), signing)
             .map_err(|e| StartError::Intake(e.to_string()))?;
+        {
+            let (cell, store) = (cell.clone(), store.clone());
+            let client = client.clone();
+            rt.spawn(async move {
+                let mut iv = tokio::time::interval(CATALOG_SYNC_EVERY);
+                loop {
+                    iv.tick().await;
+                    catalog_sync::sync_once(&cell, Some(&store), &client).await;
+                }
+            });
+        }
         let wake = Arc::new(Notify::new());
         let worker = Worker::new(store.clone(), sealer.clone(), client, wake.clone());
         rt.spawn(worker.run());
 
         let services = Services {
-            catalog: catalog.clone(),
+            catalog: cell.clone(),
+            profiles,
             store: store.clone(),
             sealer,
             outbox_wake: wake.clone(),
             terminal: terminal_info(cfg),
         };
         let tx = runtime::start(rt.handle(), services, devices, sink);
-        Ok(Kiosk { rt, tx, store, sim, catalog, outbox_wake: wake })
+        Ok(Kiosk { rt, tx, store, sim, catalog, catalog_cell: cell, outbox_wake: wake })
     }
 }

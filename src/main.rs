@@ -6,6 +6,7 @@
 //!   kiosk diag status                     devices and queue as JSON
 //!   kiosk diag idcard [--port P] [--reveal]   read one card, print JSON
 //!   kiosk receipts --out DIR              render the four receipts (58 and 80 mm) to PNG
+//!   kiosk report bundles [--out FILE]     一件事 merge report (docs/bundles.md)
 
 use clap::{Parser, Subcommand};
 use kiosk::app::Kiosk;
@@ -46,6 +47,21 @@ enum Cmd {
     /// Render the receipts with sample data to PNG through the virtual printer.
     Receipts {
         #[arg(long, default_value = "docs/receipts")]
+        out: PathBuf,
+    },
+    /// Reports on the catalog.
+    Report {
+        #[command(subcommand)]
+        what: Report,
+    },
+}
+
+#[derive(Subcommand)]
+enum Report {
+    /// Per 一件事: fields and materials separately vs merged, auto-fill share, touches.
+    /// Prints Markdown and saves it (default docs/bundles.md).
+    Bundles {
+        #[arg(long, default_value = "docs/bundles.md")]
         out: PathBuf,
     },
 }
@@ -91,6 +107,7 @@ fn main() -> ExitCode {
             diag_idcard(&cfg, port.as_deref(), *reveal, *timeout)
         }
         (Some(Cmd::Receipts { out }), _) => render_receipts(&cfg, out),
+        (Some(Cmd::Report { what: Report::Bundles { out } }), _) => report_bundles(out),
         (None, Some(out)) => screenshot(out, &cli.screen, cli.elder),
         (None, None) => run(&cfg),
     };
@@ -114,9 +131,10 @@ fn run(cfg: &Config) -> Result<(), String> {
     });
     let kiosk = Kiosk::start(cfg, devices, sink).map_err(|e| e.to_string())?;
     let tx = kiosk.tx.clone();
-    let catalog = kiosk.catalog.clone();
+    let cell = kiosk.catalog_cell.clone();
     app.global::<kiosk::ui::Kiosk>().on_act(move |name, arg| {
-        if let Some(ev) = kiosk::ui::intent(&name, arg, &catalog) {
+        // The catalog in use now: tiles carry its indexes.
+        if let Some(ev) = kiosk::ui::intent(&name, arg, &cell.current()) {
             let _ = tx.send(ev);
         }
     });
@@ -138,6 +156,17 @@ fn screenshot(out: &std::path::Path, screen: &str, elder: bool) -> Result<(), St
     kiosk::ui::apply(&app, &view);
     kiosk::headless::save_png(&app, out)?;
     println!("{}", out.display());
+    Ok(())
+}
+
+fn report_bundles(out: &std::path::Path) -> Result<(), String> {
+    let md = kiosk::catalog::report::markdown(&kiosk::catalog::Catalog::seed());
+    print!("{md}");
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(out, &md).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("saved {}", out.display());
     Ok(())
 }
 

@@ -136,10 +136,10 @@ fn progress_catalog_and_heartbeat() {
         assert!(c.cases_by_id("41070219900307004X").await.unwrap().is_empty());
 
         let (version, body) = c.fetch_catalog_since(None).await.unwrap().unwrap();
-        assert_eq!(version, "2026.11.0-sample");
+        assert_eq!(version, kiosk::catalog::Catalog::seed().version);
         assert!(body.contains(&version));
         assert_eq!(c.fetch_catalog_since(Some(&version)).await.unwrap(), None, "unchanged: 304");
-        h.sim.set_catalog(body.replace("2026.11.0-sample", "2026.12.0"));
+        h.sim.set_catalog(body.replace(&version, "2026.12.0"));
         let (v2, _) = c.fetch_catalog_since(Some(&version)).await.unwrap().unwrap();
         assert_eq!(v2, "2026.12.0");
 

@@ -47,7 +47,7 @@ async fn main() -> ExitCode {
             _ => return usage(&format!("unexpected argument `{a}`")),
         }
     }
-    let sim = match kiosk::intake::sim::Sim::open(&db, kiosk::catalog::SEED_CATALOG.to_string()) {
+    let sim = match kiosk::intake::sim::Sim::open(&db, kiosk::catalog::Catalog::seed().to_json()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("intake-sim: {}: {e}", db.display());

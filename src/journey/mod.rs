@@ -4,10 +4,12 @@
 //! ticks in as events and executes the effects that come out. Every path is testable
 //! in microseconds.
 
+mod extras;
 mod model;
 #[cfg(test)]
 mod tests;
 
+pub use extras::HIT_LIMIT;
 pub use model::*;
 
 use crate::catalog::{Catalog, FieldSource};
@@ -59,6 +61,16 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             go(&mut s, Screen::Home);
         }
         (Screen::Home, Event::StartBundle(id)) => start_bundle(&mut s, &id, ctx, &mut fx),
+        (Screen::Home, Event::HomeCategory(c)) => extras::home_category(&mut s, c),
+        (Screen::Home, Event::ToggleKeypad) => s.home.keypad = !s.home.keypad,
+        (Screen::Home, Event::SearchKey(c)) => extras::search_key(&mut s, c),
+        (Screen::Home, Event::StartHit(i)) => extras::start_hit(&mut s, i, ctx, &mut fx),
+        (Screen::Form, Event::ProfileFound(exists)) => extras::profile_found(&mut s, exists),
+        (Screen::Form, Event::ProfileConsent(yes)) => extras::profile_consent(&mut s, yes, &mut fx),
+        (Screen::Form, Event::ProfileLoaded(c)) => extras::profile_loaded(&mut s, c),
+        (Screen::Form, Event::ToggleKeepProfile) => extras::toggle_keep(&mut s),
+        (Screen::Form, Event::DeleteProfile) => extras::delete_profile(&mut s, &mut fx),
+        (_, Event::ProfileDeleted(existed)) => extras::profile_deleted(&mut s, existed),
         (Screen::Guide, Event::ToggleItem(i)) => toggle_item(&mut s, i, ctx),
         (Screen::Guide, Event::PrintNotice) => {
             if let Some(sess) = &s.session {
@@ -98,7 +110,7 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
                 sess.applicant = None;
                 sess.fields.clear();
             }
-            go(&mut s, Screen::Guide);
+            extras::reset_go(&mut s, Screen::Guide);
         }
         (Screen::Materials, Event::Capture(i)) => capture(&mut s, i, &mut fx),
         (Screen::Materials, Event::Defer(i)) => defer(&mut s, i),
@@ -167,7 +179,7 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
     (s, fx)
 }
 
-fn go(s: &mut State, screen: Screen) {
+pub(crate) fn go(s: &mut State, screen: Screen) {
     s.screen = screen;
     s.notice = None;
 }
@@ -211,12 +223,13 @@ fn fault(s: &mut State, device: Device, message: String) {
     go(s, Screen::DeviceFault);
 }
 
-fn start_bundle(s: &mut State, id: &str, ctx: &Ctx, fx: &mut Vec<Effect>) {
+pub(crate) fn start_bundle(s: &mut State, id: &str, ctx: &Ctx, fx: &mut Vec<Effect>) {
     let Some(b) = ctx.catalog.bundle(id) else {
         s.notice = Some("该事项暂不能在本机办理，请到窗口咨询".into());
         return;
     };
     s.session = Some(Session::new(b.id.clone(), b.default_selected.clone()));
+    s.home = HomeState::default();
     fx.push(Effect::Audit { kind: "session_start", detail: b.id.clone() });
     go(s, Screen::Guide);
 }
@@ -245,6 +258,8 @@ fn card_read(s: &mut State, card: Applicant, ctx: &Ctx, fx: &mut Vec<Effect>) {
     }
     fx.push(Effect::StopCardReading);
     fx.push(Effect::Audit { kind: "card_read", detail: kiosk_hardware::pii::mask_id(&card.id_number) });
+    // Only whether a 一人一档 exists; nothing saved is read before consent.
+    fx.push(Effect::ProfileLookup(crate::catalog::profile::ProfileId::new(&card.id_number)));
     let Some(sess) = s.session.as_mut() else { return };
     sess.fields = ctx
         .catalog
@@ -254,7 +269,9 @@ fn card_read(s: &mut State, card: Applicant, ctx: &Ctx, fx: &mut Vec<Effect>) {
             let value = match f.source {
                 FieldSource::Card => card.field(&f.key).unwrap_or_default(),
                 FieldSource::ECert => "由电子证照自动获取".to_string(),
-                FieldSource::Default | FieldSource::Typed => String::new(),
+                FieldSource::Default if f.key == "applicant.contact_address" => card.address.clone(),
+                FieldSource::Default => f.default.clone().unwrap_or_default(),
+                FieldSource::Typed | FieldSource::Profile => String::new(),
             };
             FormField { key: f.key, label: f.label, source: f.source, value }
         })
@@ -270,7 +287,11 @@ fn form_key(s: &mut State, c: char) {
             sess.phone.pop();
         }
         '0'..='9' if sess.phone.len() < 11 => sess.phone.push(c),
-        _ => {}
+        _ => return,
+    }
+    // Edited by hand: the provenance is now "typed", whatever filled it before.
+    for f in sess.fields.iter_mut().filter(|f| f.key == "applicant.phone") {
+        f.source = FieldSource::Typed;
     }
     s.notice = None;
 }
@@ -335,6 +356,7 @@ fn materials_next(s: &mut State) {
 fn submit(s: &mut State, ctx: &Ctx, fx: &mut Vec<Effect>) {
     let Some(sess) = s.session.as_ref() else { return };
     let Some(applicant) = sess.applicant.clone() else { return };
+    fx.extend(extras::save_effect(s));
     let bundle_name = ctx.catalog.bundle(&sess.bundle_id).map(|b| b.name.clone()).unwrap_or_default();
     fx.push(Effect::EnqueueCase(Box::new(CaseDraft {
         bundle_id: sess.bundle_id.clone(),

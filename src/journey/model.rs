@@ -1,5 +1,6 @@
 //! Data of the journey: screens, events, effects and the session.
 
+use crate::catalog::profile::{Contact, ProfileId};
 use crate::catalog::FieldSource;
 use kiosk_hardware::idcard::{IdCard, Validity};
 use serde::{Deserialize, Serialize};
@@ -253,6 +254,28 @@ pub struct Session {
     pub materials: Vec<MaterialSlot>,
     pub receipt: Option<ReceiptState>,
     pub rating: RatingDraft,
+    /// 一人一档 for this citizen: what the kiosk knows and what they agreed to.
+    pub profile: ProfileOffer,
+    /// Consent to keep this visit's contact details for next time (off by default).
+    pub keep_profile: bool,
+}
+
+/// 一人一档 during one session. Nothing saved is shown or used before `Used`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProfileOffer {
+    /// No card read yet, or the lookup is still running.
+    #[default]
+    Unknown,
+    /// No saved details for this citizen.
+    Absent,
+    /// Saved details exist: the consent prompt is on screen.
+    Offered,
+    /// The citizen agreed: the saved details filled the form.
+    Used,
+    /// The citizen declined: the form stays as from the card.
+    Declined,
+    /// The citizen deleted their saved details.
+    Deleted,
 }
 
 impl Session {
@@ -267,6 +290,8 @@ impl Session {
             materials: Vec::new(),
             receipt: None,
             rating: RatingDraft::default(),
+            profile: ProfileOffer::default(),
+            keep_profile: false,
         }
     }
 }
@@ -291,6 +316,16 @@ pub struct State {
     pub fault: Option<Fault>,
     /// A message for the citizen on the current screen (what happened, what to do).
     pub notice: Option<String>,
+    /// Home screen: the category tab and the pinyin search typed on the letter keypad.
+    pub home: HomeState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HomeState {
+    pub category: crate::catalog::Category,
+    pub query: String,
+    /// The letter keypad is open.
+    pub keypad: bool,
 }
 
 impl State {
@@ -303,6 +338,7 @@ impl State {
             session: None,
             fault: None,
             notice: None,
+            home: HomeState::default(),
         }
     }
 }
@@ -330,7 +366,24 @@ pub enum Event {
     ToggleReason(String),
     SubmitRating,
     SkipRating,
+    /// Home: show a category's bundles.
+    HomeCategory(crate::catalog::Category),
+    /// Home: open or close the letter keypad.
+    ToggleKeypad,
+    /// Home: a search key, a-z, or '\u{8}' for delete; '\u{1b}' clears.
+    SearchKey(char),
+    /// Home: start the i-th search result.
+    StartHit(usize),
+    /// 一人一档: the answer to the consent prompt.
+    ProfileConsent(bool),
+    /// 一人一档: keep this visit's contact details for next time (toggle).
+    ToggleKeepProfile,
+    /// 一人一档: delete the saved details now.
+    DeleteProfile,
     // Results from the runtime.
+    ProfileFound(bool),
+    ProfileLoaded(Contact),
+    ProfileDeleted(bool),
     CardRead(Applicant),
     Captured {
         slot: usize,
@@ -359,6 +412,9 @@ impl Event {
         !matches!(
             self,
             Event::CardRead(_)
+                | Event::ProfileFound(_)
+                | Event::ProfileLoaded(_)
+                | Event::ProfileDeleted(_)
                 | Event::Captured { .. }
                 | Event::CaptureFailed { .. }
                 | Event::DeviceFailed { .. }
@@ -422,4 +478,12 @@ pub enum Effect {
     },
     /// Forget everything personal held outside the journey (scans, photo).
     WipeSession,
+    /// 一人一档: is anything saved for this citizen? Answered with `ProfileFound`.
+    ProfileLookup(ProfileId),
+    /// 一人一档, after consent: answered with `ProfileLoaded`.
+    ProfileLoad(ProfileId),
+    /// 一人一档, after consent to keep.
+    ProfileSave(ProfileId, Contact),
+    /// 一人一档: answered with `ProfileDeleted`.
+    ProfileDelete(ProfileId),
 }

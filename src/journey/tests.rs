@@ -431,3 +431,114 @@ fn screen_names_round_trip() {
         assert_eq!(Screen::from_name(s.name()), Some(s));
     }
 }
+
+mod profile_and_search {
+    use super::*;
+    use crate::catalog::profile::Contact;
+    use crate::catalog::FieldSource;
+
+    fn contact() -> Contact {
+        Contact { phone: "13900001111".into(), address: "新乡市牧野区XX路1号".into() }
+    }
+
+    fn field(s: &State, key: &str) -> FormField {
+        s.session.as_ref().unwrap().fields.iter().find(|f| f.key == key).unwrap().clone()
+    }
+
+    #[test]
+    fn card_read_only_asks_whether_a_profile_exists() {
+        let cat = Catalog::seed();
+        let (s, fx) = run(&cat, to_form());
+        assert!(fx.iter().any(|e| matches!(e, Effect::ProfileLookup(_))));
+        assert!(!fx.iter().any(|e| matches!(e, Effect::ProfileLoad(_))));
+        assert_eq!(s.session.as_ref().unwrap().profile, ProfileOffer::Unknown);
+        // Loaded data before consent is ignored.
+        let (s, _) = run_from(s, &cat, vec![Event::ProfileFound(true), Event::ProfileLoaded(contact())]);
+        assert_eq!(s.session.as_ref().unwrap().profile, ProfileOffer::Offered);
+        assert!(s.session.as_ref().unwrap().phone.is_empty());
+    }
+
+    #[test]
+    fn consent_fills_contact_fields_with_profile_provenance() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_form());
+        let (s, fx) = run_from(s, &cat, vec![Event::ProfileFound(true), Event::ProfileConsent(true)]);
+        assert!(fx.iter().any(|e| matches!(e, Effect::ProfileLoad(_))));
+        let (s, _) = run_from(s, &cat, vec![Event::ProfileLoaded(contact())]);
+        assert_eq!(s.session.as_ref().unwrap().phone, "13900001111");
+        assert_eq!(field(&s, "applicant.phone").source, FieldSource::Profile);
+        assert_eq!(field(&s, "applicant.name").source, FieldSource::Card);
+        // Editing the phone makes it typed.
+        let (s, _) = run_from(s, &cat, vec![Event::Key('\u{8}'), Event::Key('2')]);
+        assert_eq!(field(&s, "applicant.phone").source, FieldSource::Typed);
+    }
+
+    #[test]
+    fn declining_uses_nothing_and_saving_needs_its_own_consent() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_form());
+        let (s, fx) = run_from(s, &cat, vec![Event::ProfileFound(true), Event::ProfileConsent(false)]);
+        assert!(!fx.iter().any(|e| matches!(e, Effect::ProfileLoad(_))));
+        assert_eq!(s.session.as_ref().unwrap().profile, ProfileOffer::Declined);
+        // Not ticked: submission saves nothing.
+        let (_, fx) = to_receipt(&cat);
+        assert!(!fx.iter().any(|e| matches!(e, Effect::ProfileSave(..))));
+        // Ticked: saved with the typed phone.
+        let mut ev = to_form();
+        ev.push(Event::ToggleKeepProfile);
+        ev.extend(phone());
+        ev.push(Event::Next);
+        let (s, _) = run(&cat, ev);
+        let mut rest = capture_all(&s);
+        rest.extend([Event::Next, Event::Next]);
+        let (_, fx) = run_from(s, &cat, rest);
+        let saved = fx.iter().find_map(|e| match e {
+            Effect::ProfileSave(_, c) => Some(c.clone()),
+            _ => None,
+        });
+        assert_eq!(saved.unwrap().phone, "13812345678");
+    }
+
+    #[test]
+    fn citizen_can_delete_saved_details() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_form());
+        let (s, fx) = run_from(s, &cat, vec![Event::ProfileFound(true), Event::DeleteProfile]);
+        assert!(fx.iter().any(|e| matches!(e, Effect::ProfileDelete(_))));
+        assert_eq!(s.session.as_ref().unwrap().profile, ProfileOffer::Deleted);
+        let (s, _) = run_from(s, &cat, vec![Event::ProfileDeleted(true)]);
+        assert!(s.notice.unwrap().contains("已删除"));
+    }
+
+    #[test]
+    fn pinyin_search_on_home_starts_the_hit() {
+        let cat = Catalog::seed();
+        let mut ev = vec![Event::Tap, Event::ToggleKeypad];
+        ev.extend("canyin".chars().map(Event::SearchKey));
+        let (s, _) = run(&cat, ev);
+        assert_eq!(s.home.query, "canyin");
+        let (s, _) = run_from(s, &cat, vec![Event::SearchKey('\u{8}'), Event::SearchKey('n'), Event::StartHit(0)]);
+        assert_eq!(s.screen, Screen::Guide);
+        assert_eq!(s.session.as_ref().unwrap().bundle_id, "restaurant");
+        assert!(s.home.query.is_empty());
+        // A standalone matter runs as a bundle of one.
+        let mut ev = vec![Event::Tap, Event::ToggleKeypad];
+        ev.extend("cpylsjy".chars().map(Event::SearchKey));
+        ev.push(Event::StartHit(0));
+        let (s, _) = run(&cat, ev);
+        assert!(s.session.as_ref().unwrap().bundle_id.starts_with("matter:"));
+        assert_eq!(s.session.as_ref().unwrap().selected.len(), 1);
+    }
+
+    #[test]
+    fn ecert_materials_are_never_scanned() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_materials());
+        let sess = s.session.as_ref().unwrap();
+        let i = sess.materials.iter().position(|m| m.key == "birth_medical_cert").unwrap();
+        assert_eq!(sess.materials[i].state, SlotState::ECert);
+        let (s2, fx) = run_from(s, &cat, vec![Event::Capture(i)]);
+        assert!(fx.is_empty());
+        assert_eq!(s2.session.as_ref().unwrap().materials[i].state, SlotState::ECert);
+    }
+}

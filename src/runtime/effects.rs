@@ -29,7 +29,7 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
             print(sh, jobs);
         }
         Effect::PrintNotice { bundle_id, selected } => {
-            let doc = receipt::notice(&sh.services.catalog, &bundle_id, &selected, &site(sh));
+            let doc = receipt::notice(&sh.services.catalog.current(), &bundle_id, &selected, &site(sh));
             print(sh, vec![(doc, false)]);
         }
         Effect::StoreRating(r) => store_rating(sh, r),
@@ -38,11 +38,52 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
                 tracing::error!(error = %e, "audit write failed");
             }
         }
+        Effect::ProfileLookup(_) | Effect::ProfileLoad(_) | Effect::ProfileSave(..) | Effect::ProfileDelete(_) => {
+            profile(sh, effect)
+        }
         Effect::WipeSession => {
             // ScannedPage zeroizes its bytes on drop.
             sh.scans.lock().unwrap_or_else(|e| e.into_inner()).clear();
         }
     }
+}
+
+/// 一人一档 on the blocking pool. Failures are logged without personal data and
+/// answered as "nothing saved", so the citizen simply types as usual.
+fn profile(sh: &Arc<Shared>, effect: Effect) {
+    let sh = sh.clone();
+    tokio::task::spawn_blocking(move || {
+        let Some(p) = sh.services.profiles.clone() else {
+            if matches!(effect, Effect::ProfileLookup(_)) {
+                send(&sh, Event::ProfileFound(false));
+            }
+            return;
+        };
+        match effect {
+            Effect::ProfileLookup(id) => {
+                let found = p.exists(&id).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "profile lookup failed");
+                    false
+                });
+                send(&sh, Event::ProfileFound(found));
+            }
+            Effect::ProfileLoad(id) => match p.load(&id) {
+                Ok(Some(c)) => send(&sh, Event::ProfileLoaded(c)),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "profile load failed"),
+            },
+            Effect::ProfileSave(id, c) => {
+                if let Err(e) = p.save(&id, &c) {
+                    tracing::warn!(error = %e, "profile save failed");
+                }
+            }
+            Effect::ProfileDelete(id) => match p.delete(&id) {
+                Ok(existed) => send(&sh, Event::ProfileDeleted(existed)),
+                Err(e) => tracing::warn!(error = %e, "profile delete failed"),
+            },
+            _ => {}
+        }
+    });
 }
 
 fn site(sh: &Shared) -> Site<'_> {

@@ -4,7 +4,8 @@
 
 mod effects;
 
-use crate::catalog::Catalog;
+use crate::catalog::profile::ProfileStore;
+use crate::catalog::sync::CatalogCell;
 use crate::journey::{self, Ctx, Event, State, Timing};
 use crate::outbox::Sealer;
 use crate::rating::RatingMapping;
@@ -50,7 +51,10 @@ impl Devices {
 }
 
 pub struct Services {
-    pub catalog: Arc<Catalog>,
+    /// The catalog in use; sync swaps it between events.
+    pub catalog: Arc<CatalogCell>,
+    /// 一人一档; None when it could not be opened (the kiosk works without it).
+    pub profiles: Option<Arc<ProfileStore>>,
     pub store: Arc<Store>,
     pub sealer: Arc<Sealer>,
     /// Wakes the outbox worker when something was queued.
@@ -126,17 +130,19 @@ pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, 
     rt.spawn(async move {
         let sh = shared;
         let mut state = State::new(sh.services.terminal.timing.idle_timeout);
-        push_view(&sh, view::build(&state, &sh.services.catalog, &sh.services.terminal.progress_url));
+        push_view(&sh, view::build(&state, &sh.services.catalog.current(), &sh.services.terminal.progress_url));
         while let Some(ev) = rx.recv().await {
             let today = chrono::Local::now().format("%Y%m%d").to_string();
-            let ctx = Ctx { catalog: &sh.services.catalog, today: &today, timing: sh.services.terminal.timing };
+            // One snapshot per event: a sync never changes the catalog mid-step.
+            let catalog = sh.services.catalog.current();
+            let ctx = Ctx { catalog: &catalog, today: &today, timing: sh.services.terminal.timing };
             let before = (state.screen, state.idle_left);
             let (next, fx) = journey::step(state, ev, &ctx);
             state = next;
             if before.0 != state.screen {
                 tracing::info!(screen = state.screen.name(), "screen");
             }
-            push_view(&sh, view::build(&state, &sh.services.catalog, &sh.services.terminal.progress_url));
+            push_view(&sh, view::build(&state, &catalog, &sh.services.terminal.progress_url));
             effects::sync_preview(&sh, state.screen == journey::Screen::Materials);
             for e in fx {
                 effects::execute(&sh, e);

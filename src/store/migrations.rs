@@ -38,6 +38,8 @@ const MIGRATIONS: &[&str] = &[
         version TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_ms INTEGER NOT NULL,
         active INTEGER NOT NULL DEFAULT 0
     );",
+    // catalog branch: 一人一档 (see catalog::profile), idempotent so its place in the list does not matter.
+    "CREATE TABLE IF NOT EXISTS profiles (id_hash TEXT PRIMARY KEY, body BLOB NOT NULL, updated_ms INTEGER NOT NULL);",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -9,7 +9,7 @@ fn open() -> (tempfile::TempDir, Store) {
 #[test]
 fn wal_full_and_migrated() {
     let (_d, s) = open();
-    assert_eq!(s.schema_version().unwrap(), 1);
+    assert_eq!(s.schema_version().unwrap(), 2);
     let conn = s.lock();
     let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
     let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();

@@ -5,7 +5,7 @@ pub mod view;
 
 slint::include_modules!();
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Category};
 use crate::journey::{Delivery, Event, Screen};
 use slint::{ModelRc, SharedString, VecModel};
 pub use view::View;
@@ -74,8 +74,20 @@ pub fn apply(app: &AppWindow, v: &View) {
     k.set_show_countdown(v.show_countdown);
     k.set_notice(s(&v.notice));
     k.set_bundles(model(
-        v.bundles.iter().map(|b| BundleItem { name: s(&b[0]), summary: s(&b[1]), departments: s(&b[2]) }).collect(),
+        v.bundles
+            .iter()
+            .map(|(i, n, sm, d)| BundleItem { index: *i as i32, name: s(n), summary: s(sm), departments: s(d) })
+            .collect(),
     ));
+    k.set_home_category(v.home_category);
+    k.set_category_labels(model(v.category_labels.iter().map(|l| s(l)).collect()));
+    k.set_keypad_open(v.keypad_open);
+    k.set_search_query(s(&v.search_query));
+    k.set_hits(model(v.hits.iter().map(|(n, d)| HitItem { name: s(n), detail: s(d) }).collect()));
+    k.set_search_hint(s(&v.search_hint));
+    k.set_profile_state(v.profile_state);
+    k.set_profile_exists(v.profile_exists);
+    k.set_keep_profile(v.keep_profile);
     k.set_bundle_name(s(&v.bundle_name));
     k.set_items(model(v.items.iter().map(|(l, d, c)| CheckItem { label: s(l), detail: s(d), checked: *c }).collect()));
     k.set_guide_sections(model(v.guide_sections.iter().map(|(h, b)| Section { heading: s(h), body: s(b) }).collect()));
@@ -148,6 +160,18 @@ pub fn intent(name: &str, arg: i32, cat: &Catalog) -> Option<Event> {
         "reason" => Event::ToggleReason(crate::rating::BAD_REASONS.get(idx?)?.0.to_string()),
         "submit-rating" => Event::SubmitRating,
         "skip-rating" => Event::SkipRating,
+        "category" => Event::HomeCategory(if arg == 1 { Category::Enterprise } else { Category::Personal }),
+        "keypad" => Event::ToggleKeypad,
+        // 0..=25 a..z, -1 delete.
+        "search-letter" => Event::SearchKey(match arg {
+            -1 => '\u{8}',
+            0..=25 => char::from(b'a' + arg as u8),
+            _ => return None,
+        }),
+        "hit" => Event::StartHit(idx?),
+        "profile-consent" => Event::ProfileConsent(arg == 1),
+        "keep-profile" => Event::ToggleKeepProfile,
+        "delete-profile" => Event::DeleteProfile,
         _ => return None,
     })
 }
@@ -167,8 +191,10 @@ mod tests {
     #[test]
     fn intents_map_to_events() {
         let cat = Catalog::seed();
-        assert_eq!(intent("bundle", 0, &cat), Some(Event::StartBundle("newborn".into())));
-        assert_eq!(intent("bundle", 9, &cat), None);
+        assert_eq!(intent("bundle", 8, &cat), Some(Event::StartBundle("newborn".into())));
+        assert_eq!(intent("bundle", 99, &cat), None);
+        assert_eq!(intent("search-letter", 23, &cat), Some(Event::SearchKey('x')));
+        assert_eq!(intent("search-letter", 26, &cat), None);
         assert_eq!(intent("key", 55, &cat), Some(Event::Key('7')));
         assert_eq!(intent("reason", 1, &cat), Some(Event::ToggleReason("R02".into())));
         assert_eq!(intent("rate", -1, &cat), None);

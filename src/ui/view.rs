@@ -1,8 +1,10 @@
 //! The view model: what each screen shows, derived from the journey state. Plain data
 //! (Send), built off the UI thread and applied to Slint on it.
 
+use crate::catalog::search::Target;
+use crate::catalog::Category;
 use crate::catalog::{Catalog, FieldSource};
-use crate::journey::{Device, PrintState, Screen, SlotState, State};
+use crate::journey::{Device, PrintState, ProfileOffer, Screen, SlotState, State, HIT_LIMIT};
 use crate::rating::{BAD_REASONS, LEVELS};
 use kiosk_hardware::pii::mask_id;
 
@@ -15,7 +17,19 @@ pub struct View {
     pub idle_left: i32,
     pub show_countdown: bool,
     pub notice: String,
-    pub bundles: Vec<[String; 3]>,
+    /// Home tiles of the chosen category: catalog index, name, summary, departments.
+    pub bundles: Vec<(usize, String, String, String)>,
+    pub home_category: i32,
+    pub category_labels: Vec<String>,
+    pub keypad_open: bool,
+    pub search_query: String,
+    /// Search results: name, detail.
+    pub hits: Vec<(String, String)>,
+    pub search_hint: String,
+    /// 一人一档: 1 consent prompt, 2 used, 0 otherwise.
+    pub profile_state: i32,
+    pub profile_exists: bool,
+    pub keep_profile: bool,
     pub bundle_name: String,
     pub items: Vec<(String, String, bool)>,
     pub guide_sections: Vec<(String, String)>,
@@ -58,6 +72,7 @@ fn source_label(s: FieldSource) -> &'static str {
         FieldSource::ECert => "电子证照",
         FieldSource::Default => "默认",
         FieldSource::Typed => "需填写",
+        FieldSource::Profile => "一人一档（经您同意）",
     }
 }
 
@@ -84,15 +99,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         notice: s.notice.clone().unwrap_or_default(),
         ..View::default()
     };
-    v.bundles = cat
-        .bundles
-        .iter()
-        .map(|b| {
-            let mut depts = vec![b.lead_department.clone()];
-            depts.extend(b.joint_departments.iter().cloned());
-            [b.name.clone(), b.summary.clone(), format!("牵头：{}", depts.join("、"))]
-        })
-        .collect();
+    home(&mut v, s, cat);
     v.rating = 0;
     if let Some(sess) = &s.session {
         let bundle = cat.bundle(&sess.bundle_id);
@@ -136,7 +143,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         v.fields = sess
             .fields
             .iter()
-            .filter(|f| f.source != FieldSource::Typed)
+            .filter(|f| f.key != "applicant.phone")
             .map(|f| {
                 (
                     f.label.clone(),
@@ -147,7 +154,11 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             })
             .collect();
         let auto = sess.fields.iter().filter(|f| f.source != FieldSource::Typed).count();
-        v.auto_summary = format!("共 {} 项，已自动填写 {} 项，您只需填写手机号码", sess.fields.len(), auto);
+        v.auto_summary = if auto + 1 >= sess.fields.len() {
+            format!("共 {} 项，已自动填写 {} 项，您只需填写手机号码", sess.fields.len(), auto)
+        } else {
+            format!("共 {} 项，已自动填写 {} 项；其余项目请到窗口核对补充", sess.fields.len(), auto)
+        };
         v.phone = sess.phone.clone();
         v.post_delivery = sess.delivery == crate::journey::Delivery::Post;
         v.materials = sess
@@ -202,6 +213,13 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 }
             };
         }
+        v.profile_state = match sess.profile {
+            ProfileOffer::Offered => 1,
+            ProfileOffer::Used => 2,
+            _ => 0,
+        };
+        v.profile_exists = matches!(sess.profile, ProfileOffer::Offered | ProfileOffer::Used | ProfileOffer::Declined);
+        v.keep_profile = sess.keep_profile;
         v.rating = sess.rating.level.map_or(0, i32::from);
         v.needs_reasons = sess.rating.level.is_some_and(crate::journey::is_bad);
         v.reasons =
@@ -226,6 +244,61 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         ];
     }
     v
+}
+
+const CATEGORIES: [Category; 2] = [Category::Personal, Category::Enterprise];
+
+fn home(v: &mut View, s: &State, cat: &Catalog) {
+    let h = &s.home;
+    v.home_category = CATEGORIES.iter().position(|c| *c == h.category).unwrap_or(0) as i32;
+    v.category_labels = CATEGORIES
+        .iter()
+        .map(|c| format!("{}（{}）", c.label_zh(), cat.bundles.iter().filter(|b| b.category == *c).count()))
+        .collect();
+    v.bundles = cat
+        .bundles
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.category == h.category)
+        .map(|(i, b)| {
+            let n = 1 + b.joint_departments.len();
+            let depts = if n > 1 {
+                format!("牵头：{} 等{}个部门", b.lead_department, n)
+            } else {
+                format!("办理：{}", b.lead_department)
+            };
+            (i, b.name.clone(), b.summary.clone(), depts)
+        })
+        .collect();
+    v.keypad_open = h.keypad;
+    v.search_query = h.query.clone();
+    if h.keypad && !h.query.is_empty() {
+        v.hits = cat
+            .search(&h.query, HIT_LIMIT)
+            .into_iter()
+            .map(|hit| {
+                let detail = match hit.target {
+                    Target::Bundle(i) => cat.bundles.get(i).map_or(String::new(), |b| {
+                        format!("“一件事” · {} 项 · {}", b.matters.len(), b.lead_department)
+                    }),
+                    Target::Matter(i) => cat.matters.get(i).map_or(String::new(), |m| {
+                        match cat.bundles.iter().find(|b| b.matters.contains(&m.code)) {
+                            Some(b) => format!("{} · 属于{}", m.department, b.name),
+                            None => format!("{} · 单项办理", m.department),
+                        }
+                    }),
+                };
+                (hit.name, detail)
+            })
+            .collect();
+        v.search_hint = if v.hits.is_empty() {
+            "没有找到，请换个写法，或到窗口咨询".into()
+        } else {
+            "点击结果开始办理".into()
+        };
+    } else if h.keypad {
+        v.search_hint = "可输入名称拼音（如 canyin）或首字母（如 xsecs）".into();
+    }
 }
 
 pub fn level_names() -> Vec<String> {

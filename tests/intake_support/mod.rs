@@ -14,7 +14,7 @@ pub fn key() -> SigningKey {
 }
 
 pub fn open_sim(dir: &Path) -> Arc<Sim> {
-    let sim = Sim::open(&dir.join("intake-sim.db"), kiosk::catalog::SEED_CATALOG.to_string()).unwrap();
+    let sim = Sim::open(&dir.join("intake-sim.db"), kiosk::catalog::Catalog::seed().to_json()).unwrap();
     sim.register_terminal(TERMINAL, key().secret());
     sim
 }

@@ -1,0 +1,165 @@
+//! 一人一档: contact details (phone, postal address) a citizen allowed the kiosk to keep,
+//! offered again on a later visit only after explicit consent on screen, and deletable
+//! from the kiosk. Rows are keyed by a salted SHA-256 of the ID number and the body is
+//! sealed with AES-256-GCM (the outbox's `Sealer`), so the database alone reveals
+//! neither who visited nor their details.
+
+use crate::outbox::Sealer;
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use zeroize::Zeroize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("一人一档数据库: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("一人一档盐值文件 {path}: {source}")]
+    Salt { path: String, source: std::io::Error },
+    #[error("一人一档记录无法解密")]
+    Decrypt,
+}
+
+/// An ID number used as a lookup key. Masked in Debug, wiped on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProfileId(String);
+
+impl ProfileId {
+    pub fn new(id_number: &str) -> Self {
+        Self(id_number.trim().to_ascii_uppercase())
+    }
+}
+
+impl std::fmt::Debug for ProfileId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ProfileId({})", kiosk_hardware::pii::mask_id(&self.0))
+    }
+}
+
+impl Drop for ProfileId {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// The reusable contact fields. Masked in Debug, wiped on drop.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Contact {
+    pub phone: String,
+    pub address: String,
+}
+
+impl std::fmt::Debug for Contact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Contact({})", kiosk_hardware::pii::mask_phone(&self.phone))
+    }
+}
+
+impl Drop for Contact {
+    fn drop(&mut self) {
+        self.phone.zeroize();
+        self.address.zeroize();
+    }
+}
+
+/// The canonical fields a profile fills.
+pub const PROFILE_FIELDS: [&str; 2] = ["applicant.phone", "applicant.contact_address"];
+
+pub struct ProfileStore {
+    conn: Mutex<Connection>,
+    sealer: Arc<Sealer>,
+    salt: [u8; 32],
+}
+
+impl ProfileStore {
+    /// Opens the kiosk database (already migrated by `Store::open`) with its own
+    /// connection, so this module does not reach into the store's internals.
+    pub fn open(db: &Path, sealer: Arc<Sealer>, salt: [u8; 32]) -> Result<Self, ProfileError> {
+        let conn = Connection::open(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(MIGRATION)?;
+        Ok(Self { conn: Mutex::new(conn), sealer, salt })
+    }
+
+    /// A per-terminal random salt kept in its own file (mode 0600), created on first use.
+    pub fn load_or_create_salt(path: &Path) -> Result<[u8; 32], ProfileError> {
+        let err = |source| ProfileError::Salt { path: path.display().to_string(), source };
+        if !path.exists() {
+            let mut salt = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt);
+            write_private(path, &salt).map_err(err)?;
+        }
+        let bytes = std::fs::read(path).map_err(err)?;
+        bytes.try_into().map_err(|_| err(std::io::Error::other("salt file must hold 32 bytes")))
+    }
+
+    fn key(&self, id: &ProfileId) -> String {
+        let mut h = Sha256::new();
+        h.update(self.salt);
+        h.update(id.0.as_bytes());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn exists(&self, id: &ProfileId) -> Result<bool, ProfileError> {
+        let n: i64 =
+            self.lock().query_row("SELECT COUNT(*) FROM profiles WHERE id_hash = ?1", [self.key(id)], |r| r.get(0))?;
+        Ok(n > 0)
+    }
+
+    pub fn load(&self, id: &ProfileId) -> Result<Option<Contact>, ProfileError> {
+        let key = self.key(id);
+        let body: Option<Vec<u8>> =
+            self.lock().query_row("SELECT body FROM profiles WHERE id_hash = ?1", [&key], |r| r.get(0)).optional()?;
+        let Some(body) = body else { return Ok(None) };
+        let mut plain = self.sealer.open(&body).map_err(|_| ProfileError::Decrypt)?;
+        let parsed = serde_json::from_slice::<(String, Contact)>(&plain);
+        plain.zeroize();
+        match parsed {
+            // The hash inside the sealed body binds it to its row: no swapping rows.
+            Ok((k, c)) if k == key => Ok(Some(c)),
+            _ => Err(ProfileError::Decrypt),
+        }
+    }
+
+    pub fn save(&self, id: &ProfileId, contact: &Contact) -> Result<(), ProfileError> {
+        let key = self.key(id);
+        let mut plain = serde_json::to_vec(&(&key, contact)).unwrap_or_default();
+        let body = self.sealer.seal(&plain);
+        plain.zeroize();
+        self.lock().execute(
+            "INSERT INTO profiles(id_hash, body, updated_ms) VALUES(?1, ?2, ?3)
+             ON CONFLICT(id_hash) DO UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms",
+            params![key, body, crate::store::now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes the citizen's record; true if there was one.
+    pub fn delete(&self, id: &ProfileId) -> Result<bool, ProfileError> {
+        Ok(self.lock().execute("DELETE FROM profiles WHERE id_hash = ?1", [self.key(id)])? > 0)
+    }
+}
+
+/// The table, also appended to the store's migrations. Idempotent so that the order
+/// of migrations from parallel branches does not matter.
+pub const MIGRATION: &str = "CREATE TABLE IF NOT EXISTS profiles (
+    id_hash TEXT PRIMARY KEY,
+    body BLOB NOT NULL,
+    updated_ms INTEGER NOT NULL
+);";
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    opts.open(path)?.write_all(bytes)
+}
