@@ -8,18 +8,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 fn main() {
-    let spec = CardSpec {
-        name: "张晓𠮷".into(),
-        sex: "2".into(),
-        nation: "01".into(),
-        birth_date: "19900307".into(),
-        address: "河南省新乡市红旗区平原路100号".into(),
-        id_number: "410702199003070046".into(),
-        authority: "新乡市公安局红旗分局".into(),
-        valid_from: "20200101".into(),
-        valid_to: "20400101".into(),
-        ..Default::default()
-    };
+    let spec = // The demo citizen (sample data).
+    CardSpec::from_card(&kiosk_hardware::idcard::demo_card());
     let mut data = vec![0x01, 0x00, 0x04, 0x00];
     data.extend(encode_text(&spec).unwrap());
     data.extend((0..1024u32).map(|i| (i * 7) as u8));

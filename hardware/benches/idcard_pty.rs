@@ -13,17 +13,8 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("idcard-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let spec = CardSpec {
-        name: "张晓𠮷".into(),
-        sex: "2".into(),
-        nation: "01".into(),
-        birth_date: "19900307".into(),
-        address: "河南省新乡市红旗区平原路100号".into(),
-        id_number: "410702199003070046".into(),
-        authority: "新乡市公安局红旗分局".into(),
-        valid_from: "20200101".into(),
-        valid_to: "20400101".into(),
         extra_address: Some("河南省新乡市牧野区人民路2号".into()),
-        ..Default::default()
+        ..CardSpec::from_card(&kiosk_hardware::idcard::demo_card())
     };
     let emu = Emulator::start(EmulatorConfig { link: Some(dir.join("idcard")), sticky: true, ..Default::default() })
         .expect("emulator");

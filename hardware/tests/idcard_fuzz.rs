@@ -27,18 +27,8 @@ impl Rng {
 }
 
 fn seeds() -> Vec<Vec<u8>> {
-    let spec = CardSpec {
-        name: "张晓𠮷".into(),
-        sex: "2".into(),
-        nation: "01".into(),
-        birth_date: "19900307".into(),
-        address: "河南省新乡市红旗区平原路100号".into(),
-        id_number: "410702199003070046".into(),
-        authority: "新乡市公安局红旗分局".into(),
-        valid_from: "20200101".into(),
-        valid_to: "20400101".into(),
-        ..Default::default()
-    };
+    let spec = // The demo citizen (sample data).
+    CardSpec::from_card(&kiosk_hardware::idcard::demo_card());
     let mut read = vec![0x01, 0x00, 0x04, 0x00];
     read.extend(encode_text(&spec).unwrap());
     read.extend([0x5Au8; 1024]);
