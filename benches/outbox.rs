@@ -5,41 +5,21 @@
 //!   cargo bench --profile dev --bench outbox   (no release build; fsync dominates anyway)
 //!   KIOSK_BENCH_N=2000 to change the sample size.
 
+#[path = "../tests/intake_support/mod.rs"]
+mod intake_support;
+
 use kiosk::intake::sim::{self, Sim};
-use kiosk::intake::{ApplicantDto, CaseSubmission, IntakeClient, MaterialDto, SigningKey};
+use kiosk::intake::{CaseSubmission, IntakeClient, SigningKey};
 use kiosk::outbox::{Pass, Sealer, Worker};
 use kiosk::store::Store;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The tests' sample case, with one page of `page_bytes` (none when 0).
 fn case(local_no: &str, page_bytes: usize) -> CaseSubmission {
-    CaseSubmission {
-        local_no: local_no.into(),
-        terminal_id: "XX-0009".into(),
-        bundle_id: "newborn".into(),
-        bundle_name: "新生儿出生“一件事”".into(),
-        matter_codes: vec!["11410700MB1234567X4000117008000".into()],
-        applicant: ApplicantDto {
-            name: "测试人".into(),
-            id_type: "111".into(),
-            id_number: "410702199003070046".into(),
-            sex: "2".into(),
-            birth_date: "19900307".into(),
-            address: "河南省新乡市红旗区平原路1号".into(),
-            phone: "13800000000".into(),
-        },
-        delivery: "window".into(),
-        postal_address: None,
-        materials: vec![MaterialDto {
-            key: "birth_cert".into(),
-            state: "scanned".into(),
-            pages: if page_bytes > 0 { vec!["A".repeat(page_bytes)] } else { vec![] },
-            e_cert_ref: None,
-        }],
-        commitments: vec![],
-        source: "self_service_terminal".into(),
-        submitted_at: "2026-03-01T10:00:00".into(),
-    }
+    let mut c = intake_support::sample_case(local_no);
+    c.materials[0].pages = if page_bytes > 0 { vec!["A".repeat(page_bytes)] } else { vec![] };
+    c
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -69,20 +69,26 @@ fn timed_out(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock)
 }
 
+/// Writes everything, riding out timeouts for up to 30 s: a printer holding flow
+/// control (or busy feeding paper) stalls writes without failing.
+fn write_patiently(w: &mut impl Write, bytes: &[u8], pause: Duration) -> io::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match w.write(rest) {
+            Ok(n) => rest = &rest[n..],
+            Err(e) if timed_out(&e) && Instant::now() < deadline => std::thread::sleep(pause),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 pub struct SerialTransport(pub serialport::TTYPort);
 
 impl Transport for SerialTransport {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        // Writes can time out while the printer holds flow control: keep going.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            match self.0.write(rest) {
-                Ok(n) => rest = &rest[n..],
-                Err(e) if timed_out(&e) && Instant::now() < deadline => {}
-                Err(e) => return Err(e),
-            }
-        }
+        write_patiently(&mut self.0, bytes, Duration::ZERO)?;
         self.0.flush()
     }
     fn read_some(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
@@ -127,16 +133,7 @@ impl UsbLpTransport {
 
 impl Transport for UsbLpTransport {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            match self.0.write(rest) {
-                Ok(n) => rest = &rest[n..],
-                Err(e) if timed_out(&e) && Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
+        write_patiently(&mut self.0, bytes, Duration::from_millis(5))
     }
     fn read_some(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         let deadline = Instant::now() + timeout;
