@@ -52,7 +52,9 @@ fn round_trip(profile_id: &str, dots: u32) -> Receipt {
     let r = receipts.into_iter().next().unwrap();
     assert!(r.complete);
     assert_eq!(r.width, dots);
-    assert_eq!(r.text, doc.plain_text(), "{profile_id}: decoded text");
+    // Lines are broken by the driver (避头尾), not by the printer at the paper edge.
+    assert_eq!(r.text, doc.printed_text(profile.columns), "{profile_id}: decoded text");
+    assert!(r.text.lines().count() > doc.plain_text().lines().count(), "{profile_id}: the long line was broken");
     // A native QR is seen as a command; a raster QR only as dots (decoded below).
     let native: Vec<String> = if profile.native_qr { vec![qr.clone()] } else { vec![] };
     assert_eq!(r.qr, native, "{profile_id}: QR data seen by the printer");

@@ -71,6 +71,22 @@ impl Document {
     }
 
     /// All text of the document, one block per line (for tests and the on-screen copy).
+    /// The text as it comes out of a printer with `columns` font-A columns: each
+    /// block's lines broken by [`super::wrap::wrap`], as the encoder sends them.
+    pub fn printed_text(&self, columns: u32) -> String {
+        let mut out = String::new();
+        for b in &self.blocks {
+            if let Block::Text { text, width, .. } = b {
+                let cols = (columns / u32::from((*width).clamp(1, 8))) as usize;
+                for line in text.split('\n').flat_map(|l| super::wrap::wrap(l, cols)) {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
     pub fn plain_text(&self) -> String {
         let mut out = String::new();
         for b in &self.blocks {

@@ -245,8 +245,10 @@ pub fn encode_parts(doc: &Document, profile: &PrinterProfile) -> Vec<Vec<u8>> {
                 e.set_align(*align);
                 e.set_bold(*bold);
                 e.set_size(*width, *height);
-                for line in text.split('\n') {
-                    e.text_line(line);
+                // Same breaking as Document::printed_text.
+                let cols = (profile.columns / u32::from((*width).clamp(1, 8))) as usize;
+                for line in text.split('\n').flat_map(|l| super::wrap::wrap(l, cols)) {
+                    e.text_line(&line);
                 }
             }
             Block::Rule => {

@@ -17,6 +17,7 @@ pub mod profile;
 pub mod status;
 pub mod transport;
 pub mod vprinter;
+pub mod wrap;
 
 pub use document::{Align, Block, Document};
 pub use driver::EscPosPrinter;
