@@ -74,6 +74,7 @@ fn main() {
     // Every prefix of each query is one keystroke.
     let queries = ["xsecs", "canyin", "shbzk", "yyzz", "gongjijin", "zhuxiao", "餐饮", "退役军人", "qyxxbg", "zzz"];
     let mut samples = Vec::new();
+    let mut worst: Vec<(f64, String)> = Vec::new();
     let mut by_len: Vec<Vec<f64>> = vec![Vec::new(); 6];
     for round in 0..20 {
         for q in queries {
@@ -86,6 +87,7 @@ fn main() {
                 std::hint::black_box(&hits);
                 if round > 0 {
                     samples.push(dt.as_secs_f64() * 1e3);
+                    worst.push((dt.as_secs_f64() * 1e3, prefix.clone()));
                     by_len[n.min(6) - 1].push(dt.as_secs_f64() * 1e3);
                 }
             }
@@ -104,9 +106,14 @@ fn main() {
     for (n, v) in by_len.iter_mut().enumerate() {
         v.sort_by(|a, b| a.total_cmp(b));
         if !v.is_empty() {
-            println!("  {} key(s): p50 {:.3} ms", n + 1, v[v.len() / 2]);
+            let p99 = v[((v.len() - 1) as f64 * 0.99) as usize];
+            println!("  {} key(s): p50 {:.3} ms, p99 {:.3} ms", n + 1, v[v.len() / 2], p99);
         }
     }
+    worst.sort_by(|a, b| b.0.total_cmp(&a.0));
+    worst.dedup_by(|a, b| a.1 == b.1);
+    let slow: Vec<String> = worst.iter().take(6).map(|(ms, q)| format!("{q} {ms:.2} ms")).collect();
+    println!("  slowest: {}", slow.join(", "));
     let top = index.search("xsecs", 1);
     println!("xsecs -> {}", top.first().map_or("", |h| h.name.as_str()));
 }

@@ -2,12 +2,15 @@
 //! 新生儿出生 by initials, "canyin" finds 开办餐饮店 by full pinyin at a syllable start.
 //!
 //! The index keeps, per entry, the lower-cased name, its initials and its full pinyin
-//! with syllable starts, so a keystroke is a linear scan of short strings: no
-//! allocation per entry, fast enough for 10,000 matters (see benches/catalog_search.rs).
+//! with syllable starts. A keystroke first walks a packed array of filters (letters
+//! present, letters a match can start with, a 256-bit set of adjacent character
+//! pairs) and scores only the entries that pass; the first keystroke's answers are
+//! computed once when the index is built. See benches/catalog_search.rs.
 
 use super::Catalog;
 use pinyin::ToPinyin;
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -60,9 +63,73 @@ impl Text {
 
     /// Best score of `q` against this text, 0 if no match. `ascii` says whether the
     /// query can be pinyin at all.
+    #[cfg(test)]
     fn score(&self, q: &str, ascii: bool) -> u32 {
+        self.score_above(q, ascii, true, 0)
+    }
+
+    /// The score of `q` if it is at least `floor`, else 0, skipping every check that
+    /// cannot reach `floor`. Tiers, best first: the whole text 1000, its start 900,
+    /// initials' start 850, pinyin's start 800, inside the text 700-600, inside the
+    /// initials 600-500, at a later syllable 550-450. `lower_ok` false says the
+    /// entry's filter already rules out `q` inside the text.
+    fn score_above(&self, q: &str, ascii: bool, lower_ok: bool, floor: u32) -> u32 {
+        let at_least = |s: u32| if s >= floor { s } else { 0 };
+        let lower_ok = lower_ok && (!ascii || self.has_ascii);
+        if lower_ok {
+            if self.lower == q {
+                return 1000;
+            }
+            if self.lower.starts_with(q) {
+                return at_least(900);
+            }
+        }
+        if floor > 850 {
+            return 0;
+        }
+        if ascii {
+            if self.initials.starts_with(q) {
+                return 850;
+            }
+            if floor > 800 {
+                return 0;
+            }
+            if self.pinyin.starts_with(q) {
+                return 800;
+            }
+        }
+        if floor > 700 {
+            return 0;
+        }
+        if lower_ok {
+            if let Some(pos) = find(&self.lower, q) {
+                return at_least(700 - (self.lower[..pos].chars().count() as u32).min(100));
+            }
+        }
+        if !ascii || floor > 600 {
+            return 0;
+        }
+        if let Some(pos) = find(&self.initials, q) {
+            return at_least(600 - (pos as u32).min(100));
+        }
+        if floor > 550 {
+            return 0;
+        }
+        // A match at syllable n scores 550 - n: only the first few can reach `floor`.
+        let last = if floor > 450 { (550 - floor) as usize } else { usize::MAX };
+        for (n, &b) in self.starts.iter().enumerate().take(last.saturating_add(1)) {
+            if self.pinyin.as_bytes()[b as usize..].starts_with(q.as_bytes()) {
+                return at_least(550 - (n as u32).min(100));
+            }
+        }
+        0
+    }
+
+    /// The plain scoring, tier after tier: the oracle `score_above` is tested against.
+    #[cfg(test)]
+    fn score_reference(&self, q: &str, ascii: bool) -> u32 {
         if ascii && !self.has_ascii {
-            return self.score_pinyin(q);
+            return self.score_pinyin_reference(q);
         }
         if self.lower == q {
             return 1000;
@@ -82,12 +149,13 @@ impl Text {
             return 700 - (self.lower[..pos].chars().count() as u32).min(100);
         }
         if ascii {
-            return self.score_pinyin(q);
+            return self.score_pinyin_reference(q);
         }
         0
     }
 
-    fn score_pinyin(&self, q: &str) -> u32 {
+    #[cfg(test)]
+    fn score_pinyin_reference(&self, q: &str) -> u32 {
         if self.initials.starts_with(q) {
             return 850;
         }
@@ -121,48 +189,138 @@ fn find(hay: &str, needle: &str) -> Option<usize> {
     (0..=h.len() - n.len()).find(|&i| h[i] == first && &h[i..i + n.len()] == n)
 }
 
-fn mask(ascii: &str) -> u64 {
-    ascii.bytes().fold(0u64, |m, b| match b {
-        b'a'..=b'z' => m | 1 << (b - b'a'),
-        b'0'..=b'9' => m | 1 << (26 + b - b'0'),
-        _ => m,
-    })
-}
-
-fn letters(s: &str) -> u64 {
-    let t = Text::new(s);
-    mask(&t.pinyin) | mask(&t.lower)
-}
-
-fn openers(s: &str) -> u64 {
-    let t = Text::new(s);
-    mask(&t.initials) | mask(&t.lower)
-}
-
 #[derive(Debug, Clone)]
 struct Entry {
     target: Target,
     name: String,
     /// Shorter names rank first among equals.
     name_chars: u32,
-    /// ASCII letters and digits (a-z, 0-9 folded to bits) in the name's and keywords'
-    /// lower-case text, initials and pinyin: an ASCII query whose letters are not all
-    /// here cannot match, and most entries are skipped on this one AND.
-    letters: u64,
-    /// Letters a match can start with: syllable initials and ASCII in the names. Any
-    /// pinyin or initials match starts at a syllable, so the query's first letter must
-    /// be one of these.
-    starts_with: u64,
     text: Text,
     keywords: Vec<Text>,
 }
 
+/// A set of hashed features (character pairs, single characters) in 256 bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Bloom([u64; 4]);
+
+impl Bloom {
+    fn set(&mut self, a: u32, b: u32) {
+        let h = (a.wrapping_mul(0x9E37_79B1) ^ b.wrapping_mul(0x85EB_CA77)) >> 24;
+        self.0[(h >> 6) as usize] |= 1 << (h & 63);
+    }
+
+    /// Every adjacent pair of `s`; with `singles`, every character too.
+    fn add(&mut self, s: &str, singles: bool) {
+        let mut prev = None;
+        for c in s.chars() {
+            if let Some(p) = prev {
+                self.set(u32::from(p), u32::from(c));
+            }
+            if singles {
+                self.set(0, u32::from(c));
+            }
+            prev = Some(c);
+        }
+    }
+
+    fn contains(&self, q: &Bloom) -> bool {
+        (0..4).all(|i| self.0[i] & q.0[i] == q.0[i])
+    }
+}
+
+/// Pinyin syllables seen in the index, numbered; a set of them is 512 bits (there are
+/// about 410 syllables; any beyond share bits, which only lets more entries through).
+#[derive(Debug, Clone, Default)]
+struct Syllables(std::collections::HashMap<String, u16>);
+
+impl Syllables {
+    fn id(&mut self, s: &str) -> u16 {
+        let next = self.0.len() as u16;
+        *self.0.entry(s.to_string()).or_insert(next) % 512
+    }
+
+    /// Syllables a pinyin match of `q` can start on: a match starts at a syllable and
+    /// either ends inside it ("zhu" in zhuang) or runs through it ("xinsh" from xin).
+    fn starting(&self, q: &str) -> [u64; 8] {
+        let mut set = [0u64; 8];
+        for (s, &id) in &self.0 {
+            if s.starts_with(q) || q.starts_with(s.as_str()) {
+                let id = id % 512;
+                set[usize::from(id / 64)] |= 1 << (id % 64);
+            }
+        }
+        set
+    }
+}
+
+/// The packed per-entry filters, walked before any entry is touched. Each keeps
+/// everything a match needs, so an entry that fails cannot match (tests check this).
+#[derive(Debug, Clone, Copy, Default)]
+struct Filter {
+    /// Syllables in the name's and keywords' pinyin.
+    syllables: [u64; 8],
+    /// Adjacent pairs in the initials ("xsecs": xs, se, ec, cs).
+    initials: Bloom,
+    /// Characters and adjacent pairs of the lower-case texts, for non-ASCII queries.
+    chars: Bloom,
+    /// ASCII letters or digits in a name or keyword: an ASCII query may match the text
+    /// itself, checked against `chars`.
+    has_ascii: bool,
+}
+
+impl Filter {
+    fn new(texts: &[&Text], syl: &mut Syllables) -> Filter {
+        let mut f = Filter::default();
+        for t in texts {
+            f.has_ascii |= t.has_ascii;
+            f.initials.add(&t.initials, false);
+            f.chars.add(&t.lower, true);
+            let ends = t.starts.iter().skip(1).map(|&e| e as usize).chain([t.pinyin.len()]);
+            for (&a, b) in t.starts.iter().zip(ends) {
+                let id = syl.id(&t.pinyin[a as usize..b]);
+                f.syllables[usize::from(id / 64)] |= 1 << (id % 64);
+            }
+        }
+        f
+    }
+}
+
+/// What a query must find in a filter.
+struct Need {
+    ascii: bool,
+    syllables: [u64; 8],
+    initials: Bloom,
+    chars: Bloom,
+}
+
+impl Need {
+    fn passes(&self, f: &Filter) -> bool {
+        if self.ascii {
+            (f.has_ascii && f.chars.contains(&self.chars))
+                || (0..8).any(|i| f.syllables[i] & self.syllables[i] != 0)
+                || f.initials.contains(&self.initials)
+        } else {
+            f.chars.contains(&self.chars)
+        }
+    }
+}
+
+/// The best a keyword match can score (half the best name score).
+const KEYWORD_MAX: u32 = 500;
+
+/// Bundles rank above single matters that match as well.
+const BUNDLE_BONUS: u32 = 20;
+
+/// First-keystroke answers kept per letter or digit.
+const FIRST_KEEP: usize = 16;
+
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     entries: Vec<Entry>,
-    /// (letters, starts_with) of each entry, packed apart from the entries so the
-    /// prefilter walks 16 bytes per entry instead of the whole entry.
-    masks: Vec<(u64, u64)>,
+    filters: Vec<Filter>,
+    syllables: Syllables,
+    /// Ranked hits of each one-character query a-z, 0-9: (score, entry).
+    first: Vec<Vec<(u32, u32)>>,
 }
 
 impl Index {
@@ -183,13 +341,21 @@ impl Index {
                 text: Text::new(name.trim_end_matches("“一件事”")),
                 name: name.to_string(),
                 name_chars: name.chars().count() as u32,
-                letters: letters(name) | kw.iter().fold(0, |m, k| m | letters(k)),
-                starts_with: openers(name) | kw.iter().fold(0, |m, k| m | openers(k)),
                 keywords: kw.iter().map(|k| Text::new(k)).collect(),
             })
             .collect();
-        let masks = entries.iter().map(|e: &Entry| (e.letters, e.starts_with)).collect();
-        Index { entries, masks }
+        let mut syllables = Syllables::default();
+        let filters = entries
+            .iter()
+            .map(|e: &Entry| {
+                let texts: Vec<&Text> = std::iter::once(&e.text).chain(&e.keywords).collect();
+                Filter::new(&texts, &mut syllables)
+            })
+            .collect();
+        let mut index = Index { entries, filters, syllables, first: Vec::new() };
+        index.first =
+            (b'a'..=b'z').chain(b'0'..=b'9').map(|c| index.scan(&char::from(c).to_string(), FIRST_KEEP)).collect();
+        index
     }
 
     pub fn len(&self) -> usize {
@@ -206,40 +372,66 @@ impl Index {
         if q.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let ascii = q.bytes().all(|b| b.is_ascii_alphanumeric());
-        let need = if ascii { mask(&q) } else { 0 };
-        let opener = if ascii { mask(&q[..1]) } else { 0 };
-        // (score descending, shorter name, catalog order): sortable as plain tuples.
-        let mut scored: Vec<(Reverse<u32>, u32, u32)> = Vec::new();
-        for (i, &(letters, starts)) in self.masks.iter().enumerate() {
-            if letters & need != need || starts & opener != opener {
-                continue;
-            }
-            let e = &self.entries[i];
-            let name = e.text.score(&q, ascii);
-            // A keyword match counts, but below a match on the name itself.
-            let kw = e.keywords.iter().map(|k| k.score(&q, ascii)).max().unwrap_or(0) / 2;
-            let mut s = name.max(kw);
-            if s == 0 {
-                continue;
-            }
-            if matches!(e.target, Target::Bundle(_)) {
-                s += 20;
-            }
-            scored.push((Reverse(s), e.name_chars, i as u32));
-        }
-        if scored.len() > limit {
-            scored.select_nth_unstable(limit - 1);
-            scored.truncate(limit);
-        }
-        scored.sort_unstable();
-        scored
+        let first = match q.as_bytes() {
+            [c @ b'a'..=b'z'] => Some(usize::from(c - b'a')),
+            [c @ b'0'..=b'9'] => Some(usize::from(c - b'0') + 26),
+            _ => None,
+        };
+        let ranked = match first.and_then(|i| self.first.get(i)) {
+            Some(kept) if limit <= FIRST_KEEP => kept.iter().take(limit).copied().collect(),
+            _ => self.scan(&q, limit),
+        };
+        ranked
             .into_iter()
-            .map(|(Reverse(score), _, i)| {
+            .map(|(score, i)| {
                 let e = &self.entries[i as usize];
                 Hit { target: e.target, name: e.name.clone(), score }
             })
             .collect()
+    }
+
+    /// Scores every entry that passes the filters; `q` is already normalised.
+    fn scan(&self, q: &str, limit: usize) -> Vec<(u32, u32)> {
+        let ascii = q.bytes().all(|b| b.is_ascii_alphanumeric());
+        let mut need = Need { ascii, syllables: [0; 8], initials: Bloom::default(), chars: Bloom::default() };
+        if ascii {
+            need.syllables = self.syllables.starting(q);
+            need.initials.add(q, false);
+            // One letter has no pair: every initials set "contains" it.
+        }
+        need.chars.add(q, true);
+        // The best `limit` so far as a max-heap on (score descending, shorter name,
+        // catalog order): its top is the one to beat, and its score the floor below
+        // which an entry needs no further checks.
+        let mut best: BinaryHeap<(Reverse<u32>, u32, u32)> = BinaryHeap::with_capacity(limit + 1);
+        for (i, f) in self.filters.iter().enumerate() {
+            if !need.passes(f) {
+                continue;
+            }
+            let e = &self.entries[i];
+            let bonus = if matches!(e.target, Target::Bundle(_)) { BUNDLE_BONUS } else { 0 };
+            let floor = if best.len() == limit { best.peek().map_or(0, |t| t.0 .0).saturating_sub(bonus) } else { 0 };
+            let lower_ok = f.chars.contains(&need.chars);
+            let name = e.text.score_above(q, ascii, lower_ok, floor);
+            // A keyword match counts half, so it can reach at most KEYWORD_MAX; a name
+            // scoring that much needs no keyword scored.
+            let mut s = name;
+            if name < KEYWORD_MAX && floor <= KEYWORD_MAX {
+                let kw_floor = floor.max(name + 1) * 2;
+                let kw = e.keywords.iter().map(|k| k.score_above(q, ascii, lower_ok, kw_floor)).max().unwrap_or(0);
+                s = s.max(kw / 2);
+            }
+            if s == 0 {
+                continue;
+            }
+            best.push((Reverse(s + bonus), e.name_chars, i as u32));
+            if best.len() > limit {
+                best.pop();
+            }
+        }
+        let mut scored = best.into_vec();
+        scored.sort_unstable();
+        scored.into_iter().map(|(Reverse(s), _, i)| (s, i)).collect()
     }
 }
 
@@ -255,5 +447,106 @@ mod tests {
         assert!(Text::new("开办餐饮店").score("canyin", true) > 0);
         // Not at a syllable start: no match.
         assert_eq!(Text::new("开办餐饮店").score("anyin", true), 0);
+    }
+
+    fn items(names: &[&str]) -> Index {
+        let kw: Vec<String> = Vec::new();
+        let v: Vec<(Target, &str, &[String])> =
+            names.iter().enumerate().map(|(i, n)| (Target::Matter(i), *n, &kw[..])).collect();
+        Index::from_items(v)
+    }
+
+    #[test]
+    fn filters_never_hide_a_match() {
+        // Every query's answer equals a plain scoring of every entry, filters or not.
+        let names = ["新生儿出生", "开办餐饮店", "社会保障卡申领", "营业执照变更登记", "MRI检查预约", "退役军人事务"];
+        let index = items(&names);
+        for q in [
+            "x",
+            "xs",
+            "xsecs",
+            "canyin",
+            "yin",
+            "shbzk",
+            "mri",
+            "m",
+            "退役",
+            "役军",
+            "军人事务",
+            "zz",
+            "9",
+            "xinsh",
+            "shengerchu",
+            "ercs",
+            "kbcy",
+            "dian",
+            "an",
+            "jiancha",
+            "检",
+            "yuyue",
+            "qq",
+        ] {
+            let ascii = q.bytes().all(|b| b.is_ascii_alphanumeric());
+            let mut want: Vec<&str> =
+                names.iter().copied().filter(|n| Text::new(n).score_reference(q, ascii) > 0).collect();
+            let mut got: Vec<String> = index.search(q, 10).into_iter().map(|h| h.name).collect();
+            want.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, want, "{q}");
+        }
+    }
+
+    #[test]
+    fn bounded_scoring_equals_the_plain_tiers() {
+        let texts =
+            ["新生儿出生", "开办餐饮店", "个人营业执照办理（第3类）", "MRI检查预约", "社会保障卡", "住房公积金贷款"];
+        let queries = [
+            "x",
+            "xs",
+            "xsecs",
+            "xin",
+            "sheng",
+            "canyin",
+            "kbcy",
+            "yin",
+            "zh",
+            "zhizhao",
+            "3",
+            "mri",
+            "jc",
+            "gongjijin",
+            "gjj",
+            "dai",
+            "daikuan",
+            "社会",
+            "执照",
+            "第3类",
+            "q",
+        ];
+        for t in texts.map(Text::new) {
+            for q in queries {
+                let ascii = q.bytes().all(|b| b.is_ascii_alphanumeric());
+                let want = t.score_reference(q, ascii);
+                for floor in [0, 1, 449, 450, 500, 547, 550, 551, 600, 650, 700, 701, 800, 850, 851, 900, 1000] {
+                    let got = t.score_above(q, ascii, true, floor);
+                    assert_eq!(got, if want >= floor { want } else { 0 }, "{} / {q} / floor {floor}", t.lower);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn first_keystroke_answers_match_a_full_scan() {
+        let names: Vec<String> = (0..300).map(|i| format!("事项{i}号申请登记备案")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let index = items(&refs);
+        for q in ["s", "d", "1", "z"] {
+            let fast: Vec<(u32, String)> = index.search(q, 8).into_iter().map(|h| (h.score, h.name)).collect();
+            let full: Vec<(u32, String)> =
+                index.scan(q, 8).into_iter().map(|(s, i)| (s, index.entries[i as usize].name.clone())).collect();
+            assert_eq!(fast, full, "{q}");
+        }
+        // Beyond what is kept, the scan answers.
+        assert!(index.search("s", 200).len() > FIRST_KEEP);
     }
 }
