@@ -90,8 +90,12 @@ impl Catalog {
                 note: m.note,
             })
             .collect();
-        let mut fees: Vec<String> = chosen.iter().map(|m| m.fee.clone()).filter(|f| f != "不收费").collect();
-        fees.dedup();
+        let mut fees: Vec<String> = Vec::new();
+        for f in chosen.iter().map(|m| &m.fee).filter(|f| *f != "不收费") {
+            if !fees.contains(f) {
+                fees.push(f.clone());
+            }
+        }
         Some(Notice {
             title: b.name.clone(),
             lead_department: b.lead_department.clone(),
@@ -103,5 +107,79 @@ impl Catalog {
             window: b.window.clone(),
             delivery: format!("窗口领取（{}），或免费邮寄到家", b.window),
         })
+    }
+}
+
+/// One titled block of the notice: a card on screen, a bold heading and lines on paper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub heading: String,
+    pub lines: Vec<String>,
+}
+
+impl Notice {
+    /// The notice as ordered sections. The guide screen and the printed 一次性告知书
+    /// both render exactly these, so what is said on screen is what is printed.
+    pub fn sections(&self) -> Vec<Section> {
+        let sec = |heading: &str, lines: Vec<String>| Section { heading: heading.into(), lines };
+        // One line when every chosen matter says the same, else one line per matter.
+        let per_matter = |f: &dyn Fn(&MatterNotice) -> String| -> Vec<String> {
+            let all: Vec<String> = self.matters.iter().map(f).collect();
+            if all.windows(2).all(|w| w[0] == w[1]) {
+                all.into_iter().take(1).collect()
+            } else {
+                self.matters.iter().zip(all).map(|(m, v)| format!("· {}：{v}", m.name)).collect()
+            }
+        };
+        let materials = self
+            .materials
+            .iter()
+            .map(|m| {
+                let note = if m.note.is_empty() { String::new() } else { format!("；{}", m.note) };
+                format!("· {}：{}（{}{}）", m.name, m.counts, m.how, note)
+            })
+            .collect();
+        let mut limits = vec![if self.matters.len() > 1 {
+            format!("最长 {} 个工作日办结（各事项同时办理）", self.promised_days)
+        } else {
+            format!("{} 个工作日内办结", self.promised_days)
+        }];
+        if self.matters.len() > 1 {
+            limits.extend(
+                self.matters
+                    .iter()
+                    .map(|m| format!("· {}：承诺 {} 个工作日（法定 {} 日）", m.name, m.promised_days, m.legal_days)),
+            );
+        } else if let Some(m) = self.matters.first() {
+            limits[0] = format!("承诺 {} 个工作日办结（法定 {} 日）", m.promised_days, m.legal_days);
+        }
+        let mut departments = vec![format!("牵头部门：{}", self.lead_department)];
+        let joint: Vec<&str> =
+            self.departments.iter().map(String::as_str).filter(|d| *d != self.lead_department).collect();
+        if !joint.is_empty() {
+            departments.push(format!("协同部门：{}", joint.join("、")));
+        }
+        let mut phones: Vec<String> = Vec::new();
+        for m in &self.matters {
+            let line = format!("{}：咨询 {}，监督 {}", m.department, m.phone, m.supervise_phone);
+            if !phones.contains(&line) {
+                phones.push(line);
+            }
+        }
+        vec![
+            sec("需要准备的材料（已合并，同一材料只交一次）", materials),
+            sec("办理条件", per_matter(&|m| m.conditions.join("；"))),
+            sec("办理流程", per_matter(&|m| m.process.join(" → "))),
+            sec("办理时限", limits),
+            sec("收费", vec![self.fees.clone()]),
+            sec("办理部门", departments),
+            sec("办理结果与领取", {
+                let mut v = per_matter(&|m| m.result.clone());
+                v.push(self.delivery.clone());
+                v
+            }),
+            sec("设定依据", per_matter(&|m| m.legal_basis.clone())),
+            sec("咨询与监督电话", phones),
+        ]
     }
 }

@@ -52,33 +52,22 @@ pub fn intake_receipt(d: &ReceiptData, site: &Site, now: &str) -> Document {
         .cut()
 }
 
-/// 一次性告知书 for a bundle and the chosen sub-items.
+/// 一次性告知书 for a bundle and the chosen sub-items: the catalog's notice sections,
+/// the same ones the guide screen shows.
 pub fn notice(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site) -> Document {
-    let Some(b) = cat.bundle(bundle_id) else { return Document::new() };
-    let mut doc = Document::new().title("一次性告知书").styled(&b.name, 1, Align::Center, true).rule();
-    for m in selected.iter().filter_map(|c| cat.matter(c)) {
-        doc = doc
-            .styled(&m.name, 1, Align::Left, true)
-            .text(&format!("办理部门：{}", m.department))
-            .text(&format!("受理条件：{}", m.conditions.join("；")))
-            .text(&format!("承诺时限：{} 个工作日（法定 {} 日）", m.promised_days, m.legal_days))
-            .text(&format!("收费：{}", m.fee))
-            .text(&format!("办理结果：{}", m.result))
-            .text(&format!("咨询电话：{}", m.phone));
+    let Some(n) = cat.notice(bundle_id, selected) else { return Document::new() };
+    let mut doc = Document::new().title("一次性告知书").styled(&n.title, 1, Align::Center, true);
+    for m in &n.matters {
+        doc = doc.text(&format!("· {}（{}）", m.name, m.code));
     }
-    doc = doc.rule().styled("所需材料（已合并，同一材料只需一份）", 1, Align::Left, true);
-    for m in cat.merged_materials(selected) {
-        let how = if m.e_cert {
-            "电子证照，免提交"
-        } else if m.required {
-            "必交"
-        } else {
-            "选交"
-        };
-        doc = doc.text(&format!("· {}（{}）", m.name, how));
+    for sec in n.sections() {
+        doc = doc.rule().styled(&sec.heading, 1, Align::Left, true);
+        for line in &sec.lines {
+            doc = doc.text(line);
+        }
     }
     doc.rule()
-        .text(&format!("办理地点：{}", b.window))
+        .text(&format!("办理地点：{}", n.window))
         .text(&format!("终端：{}  {}", site.terminal_id, site.site))
         .feed(3)
         .cut()
@@ -203,6 +192,45 @@ mod tests {
         let b = cat.bundle("newborn").unwrap();
         let text = notice(&cat, "newborn", &b.matters, &site()).plain_text();
         assert_eq!(text.matches("· 户口簿").count(), 1);
-        assert!(text.contains("出生医学证明（电子证照，免提交）"));
+        let line = text.lines().find(|l| l.starts_with("· 出生医学证明")).unwrap();
+        assert!(line.contains("电子证照，免提交"), "{line}");
+    }
+
+    #[test]
+    fn printed_notice_carries_every_section_the_screen_shows() {
+        let cat = Catalog::seed();
+        for b in &cat.bundles {
+            let n = cat.notice(&b.id, &b.default_selected).unwrap();
+            let text = notice(&cat, &b.id, &b.default_selected, &site()).plain_text();
+            let secs = n.sections();
+            assert!(secs.len() >= 8, "{}", b.id);
+            for s in secs {
+                assert!(!s.lines.is_empty(), "{}: {} is empty", b.id, s.heading);
+                assert!(text.contains(&s.heading), "{}: {}", b.id, s.heading);
+                for l in &s.lines {
+                    assert!(text.contains(l.as_str()), "{}: {l}", b.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn notice_fees_and_limits_come_from_the_chosen_matters() {
+        let cat = Catalog::seed();
+        // A bundle with a fee on some sub-item must not say "free".
+        let paid = cat.bundles.iter().find_map(|b| {
+            let n = cat.notice(&b.id, &b.matters)?;
+            n.matters.iter().any(|m| m.fee != "不收费").then_some(n)
+        });
+        let n = paid.expect("the seed has bundles with fees");
+        assert_ne!(n.fees, "全部免费");
+        assert!(n.matters.iter().filter(|m| m.fee != "不收费").all(|m| n.fees.contains(&m.fee)));
+        let b = cat.bundle("newborn").unwrap();
+        let one = vec![b.matters[0].clone()];
+        let n = cat.notice("newborn", &one).unwrap();
+        assert_eq!(n.matters.len(), 1);
+        let limits = n.sections().into_iter().find(|s| s.heading == "办理时限").unwrap();
+        assert_eq!(limits.lines.len(), 1, "one matter: one line");
+        assert!(limits.lines[0].contains(&n.matters[0].promised_days.to_string()));
     }
 }
