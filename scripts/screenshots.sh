@@ -14,6 +14,10 @@ target/debug/kiosk --screenshot "$out/form-elder.png" --screen form --elder >/de
 # The live scanner preview only exists in a running kiosk: take that screen from the
 # end-to-end test's run when there is one.
 [[ -f target/screenshots/06-materials.png ]] && cp target/screenshots/06-materials.png "$out/materials.png"
+# The form's field editors come from tests/form_entry.rs the same way.
+for s in form-typed-fields form-editor-number form-editor-choice form-editor-pinyin; do
+  [[ -f target/screenshots/$s.png ]] && cp "target/screenshots/$s.png" "$out/$s.png"
+done
 echo "screenshots in $out/"
 target/debug/kiosk receipts --out docs/receipts >/dev/null
 echo "receipts in docs/receipts/"

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod config;
 pub mod devices;
 pub mod headless;
+pub mod ime;
 pub mod intake;
 pub mod journey;
 pub mod logging;

@@ -20,13 +20,7 @@ fn printer_out_of_paper_then_reader_unplugged() {
         d.tap("我已了解，开始办理");
         d.wait_screen(ScreenId::Form);
         d.type_digits("13912345678");
-        d.tap("下一步");
-        d.wait_screen(ScreenId::Materials);
-        d.capture_all_materials();
-        d.tap("下一步");
-        d.wait_screen(ScreenId::Review);
-        d.tap("确认提交");
-        d.wait_screen(ScreenId::Receipt);
+        d.submit_from_form();
         d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_print_failed());
         let status = d.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_print_status().to_string());
         assert!(status.contains("二维码"), "tells the citizen to scan the QR instead: {status}");

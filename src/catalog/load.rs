@@ -2,7 +2,7 @@
 //! bundle); the platform sends one document. Both go through the same checks, and every
 //! error names the file and the entry.
 
-use super::model::{FieldSource, KINDS};
+use super::model::{FieldSource, InputKind, KINDS};
 use super::{Bundle, Catalog, FieldDef, MaterialDef, Matter};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -183,6 +183,26 @@ impl Catalog {
             }
             if f.label.trim().is_empty() {
                 return Err(bad(&file_of(&f.key), &f.key, "empty label"));
+            }
+            let e = |msg: &str| Err(bad(&file_of(&f.key), &f.key, msg));
+            match (f.source, f.input) {
+                (FieldSource::Typed, None) => return e("a typed field needs an `input` kind"),
+                (FieldSource::Card | FieldSource::ECert, Some(_)) => {
+                    return e("only typed and default fields are entered at the kiosk")
+                }
+                _ => {}
+            }
+            let choice = f.input == Some(InputKind::Choice);
+            if choice && f.options.len() < 2 {
+                return e("a choice field needs at least two `options`");
+            }
+            if !choice && (!f.options.is_empty() || f.multiple) {
+                return e("`options` and `multiple` belong to choice fields");
+            }
+            if f.options.iter().any(|o| o.trim().is_empty())
+                || f.options.iter().collect::<HashSet<_>>().len() != f.options.len()
+            {
+                return e("options must be non-empty and distinct");
             }
         }
         for m in &self.matters {

@@ -10,7 +10,7 @@ pub struct MergedField {
     pub label: String,
     pub source: FieldSource,
     pub note: String,
-    pub input: Option<String>,
+    pub input: Option<super::InputKind>,
     pub default: Option<String>,
     /// How many chosen sub-items ask for it (asked once all the same).
     pub used_by: usize,
@@ -44,7 +44,7 @@ impl Catalog {
                         label: def.label.clone(),
                         source: def.source,
                         note: def.note.clone(),
-                        input: def.input.clone(),
+                        input: def.input,
                         default: def.default.clone(),
                         used_by: 1,
                     });

@@ -30,9 +30,34 @@ pub struct FieldDef {
     /// The value of a `default` field; `applicant.contact_address` defaults to the card's address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
-    /// Input kind for typed fields: phone, digits, choice, text.
+    /// How the citizen enters a typed field at the kiosk; a default field with an input
+    /// kind may be changed too (the contact address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<String>,
+    pub input: Option<InputKind>,
+    /// The choices of a `choice` field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// A `choice` field that takes several options (joined with "、").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub multiple: bool,
+}
+
+/// On-screen input of a field: each has its own keypad and check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// 11-digit mobile number (the form's own box).
+    Phone,
+    /// A number, decimals allowed: areas, amounts, counts.
+    Number,
+    /// A reference made of digits and letters, such as a case number.
+    Code,
+    /// An 18-character ID number with its GB 11643 check character.
+    IdNumber,
+    /// One (or with `multiple`, several) of `options`.
+    Choice,
+    /// Chinese text through the 拼音 keypad.
+    Text,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -34,6 +34,17 @@ pub struct MaterialDto {
     pub e_cert_ref: Option<String>,
 }
 
+/// One field of the merged form (一表申请), by canonical key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFieldDto {
+    /// Canonical key, e.g. `business.area`.
+    pub key: String,
+    /// Empty for `e_cert`: the platform fetches the certificate itself.
+    pub value: String,
+    /// card | typed | e_cert | default | profile
+    pub source: String,
+}
+
 /// 容缺受理 + 告知承诺: a missing material the citizen promised to bring.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentDto {
@@ -54,6 +65,9 @@ pub struct CaseSubmission {
     /// 实施编码 of the chosen sub-items.
     pub matter_codes: Vec<String>,
     pub applicant: ApplicantDto,
+    /// The merged form: every field once, with its provenance.
+    #[serde(default)]
+    pub form: Vec<FormFieldDto>,
     /// window | post
     pub delivery: String,
     /// Postal address when delivery is post (结果免费寄).

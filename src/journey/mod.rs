@@ -5,11 +5,13 @@
 //! in microseconds.
 
 mod extras;
+mod form;
 mod model;
 #[cfg(test)]
 mod tests;
 
 pub use extras::HIT_LIMIT;
+pub use form::check as check_entry;
 pub use model::*;
 
 use crate::catalog::{Catalog, FieldSource};
@@ -98,7 +100,15 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             fx.push(Effect::StopCardReading);
             go(&mut s, Screen::Guide);
         }
-        (Screen::Form, Event::Key(c)) => form_key(&mut s, c),
+        (Screen::Form, Event::Key(c)) if editing(&s) => form::key(&mut s, c),
+        (Screen::Form, Event::Key(c)) => form::phone_key(&mut s, c),
+        (Screen::Form, Event::EditField(i)) => form::open(&mut s, i),
+        (Screen::Form, Event::Pick(i)) => form::pick(&mut s, i),
+        (Screen::Form, Event::CandidatePage(next)) => form::page(&mut s, next),
+        (Screen::Form, Event::EditDone) => form::done(&mut s),
+        (Screen::Form, Event::EditCancel | Event::Back) if editing(&s) => form::cancel(&mut s),
+        // Other touches wait until the editor is closed.
+        (Screen::Form, Event::Next | Event::SetDelivery(_)) if editing(&s) => {}
         (Screen::Form, Event::SetDelivery(d)) => {
             if let Some(sess) = s.session.as_mut() {
                 sess.delivery = d;
@@ -273,31 +283,33 @@ fn card_read(s: &mut State, card: Applicant, ctx: &Ctx, fx: &mut Vec<Effect>) {
                 FieldSource::Default => f.default.clone().unwrap_or_default(),
                 FieldSource::Typed | FieldSource::Profile => String::new(),
             };
-            FormField { key: f.key, label: f.label, source: f.source, value }
+            let def = ctx.catalog.field(&f.key);
+            FormField {
+                key: f.key,
+                label: f.label,
+                source: f.source,
+                value,
+                input: f.input,
+                options: def.map(|d| d.options.clone()).unwrap_or_default(),
+                multiple: def.is_some_and(|d| d.multiple),
+            }
         })
         .collect();
     sess.applicant = Some(card);
     go(s, Screen::Form);
 }
 
-fn form_key(s: &mut State, c: char) {
-    let Some(sess) = s.session.as_mut() else { return };
-    match c {
-        '\u{8}' => {
-            sess.phone.pop();
-        }
-        '0'..='9' if sess.phone.len() < 11 => sess.phone.push(c),
-        _ => return,
-    }
-    // Edited by hand: the provenance is now "typed", whatever filled it before.
-    for f in sess.fields.iter_mut().filter(|f| f.key == "applicant.phone") {
-        f.source = FieldSource::Typed;
-    }
-    s.notice = None;
+fn editing(s: &State) -> bool {
+    s.session.as_ref().is_some_and(|x| x.editor.is_some())
 }
 
 fn form_next(s: &mut State, ctx: &Ctx) {
     let Some(sess) = s.session.as_mut() else { return };
+    let missing: Vec<&str> = sess.fields.iter().filter(|f| f.missing()).map(|f| f.label.as_str()).collect();
+    if !missing.is_empty() {
+        s.notice = Some(format!("还需要填写：{}（点该项填写）", missing.join("、")));
+        return;
+    }
     if !valid_mobile(&sess.phone) {
         s.notice = Some("请输入11位手机号码，用于接收办理进度短信".into());
         return;
@@ -364,6 +376,14 @@ fn submit(s: &mut State, ctx: &Ctx, fx: &mut Vec<Effect>) {
         matter_codes: sess.selected.clone(),
         applicant,
         phone: sess.phone.clone(),
+        form: sess
+            .fields
+            .iter()
+            .map(|f| {
+                let value = if f.source == FieldSource::ECert { String::new() } else { f.value.clone() };
+                (f.key.clone(), value, f.source)
+            })
+            .collect(),
         delivery: sess.delivery,
         materials: sess.materials.iter().map(|m| (m.key.clone(), m.state.clone())).collect(),
     })));

@@ -1,7 +1,7 @@
 //! Data of the journey: screens, events, effects and the session.
 
 use crate::catalog::profile::{Contact, ProfileId};
-use crate::catalog::FieldSource;
+use crate::catalog::{FieldSource, InputKind};
 use kiosk_hardware::idcard::{IdCard, Validity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -157,6 +157,8 @@ impl Applicant {
             "applicant.sex" => self.sex.clone(),
             "applicant.birth_date" => self.birth_date.clone(),
             "applicant.address" => self.address.clone(),
+            // Enterprise matters: the person whose card is read applies as the legal representative.
+            "org.legal_rep" => self.name.clone(),
             _ => return None,
         })
     }
@@ -175,16 +177,8 @@ impl Applicant {
     }
 }
 
-/// GB 11643 check digit of an 18-character citizen ID number.
-pub fn gb11643_valid(id: &str) -> bool {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let b = id.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let r = b[..17].iter().zip(W).map(|(d, w)| (d - b'0') as u32 * w).sum::<u32>() % 11;
-    b"10X98765432"[r as usize] == b[17].to_ascii_uppercase()
-}
+/// GB 11643 check character: one implementation, the card reader's.
+pub use kiosk_hardware::idcard::tables::gb11643_valid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormField {
@@ -192,6 +186,43 @@ pub struct FormField {
     pub label: String,
     pub source: FieldSource,
     pub value: String,
+    /// Set when the citizen can enter or change the value at the kiosk.
+    pub input: Option<InputKind>,
+    pub options: Vec<String>,
+    pub multiple: bool,
+}
+
+impl FormField {
+    /// Entered on the form's own editor: typed fields and changeable defaults, not the
+    /// phone (it has its box under the list).
+    pub fn editable(&self) -> bool {
+        self.input.is_some_and(|k| k != InputKind::Phone)
+    }
+
+    /// A typed field still empty: the form cannot go on without it.
+    pub fn missing(&self) -> bool {
+        self.source == FieldSource::Typed && self.editable() && self.value.trim().is_empty()
+    }
+}
+
+/// The on-screen editor open on one field of the merged form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Editor {
+    /// Index into `Session::fields`.
+    pub field: usize,
+    pub text: String,
+    /// Letters typed toward the next character (text fields).
+    pub pinyin: String,
+    /// Candidate page (text fields).
+    pub page: usize,
+    /// Chosen option indexes (choice fields), in option order.
+    pub chosen: Vec<usize>,
+}
+
+impl Drop for Editor {
+    fn drop(&mut self) {
+        self.text.zeroize();
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,6 +289,8 @@ pub struct Session {
     pub profile: ProfileOffer,
     /// Consent to keep this visit's contact details for next time (off by default).
     pub keep_profile: bool,
+    /// The field being entered on the form, if any.
+    pub editor: Option<Editor>,
 }
 
 /// 一人一档 during one session. Nothing saved is shown or used before `Used`.
@@ -292,6 +325,7 @@ impl Session {
             rating: RatingDraft::default(),
             profile: ProfileOffer::default(),
             keep_profile: false,
+            editor: None,
         }
     }
 }
@@ -380,6 +414,16 @@ pub enum Event {
     ToggleKeepProfile,
     /// 一人一档: delete the saved details now.
     DeleteProfile,
+    /// Form: open the editor on the i-th field of the merged form.
+    EditField(usize),
+    /// Editor: pick the i-th shown candidate character, or toggle the i-th option.
+    Pick(usize),
+    /// Editor: next (true) or previous candidate page.
+    CandidatePage(bool),
+    /// Editor: check and keep the value.
+    EditDone,
+    /// Editor: close without changing the field.
+    EditCancel,
     // Results from the runtime.
     ProfileFound(bool),
     ProfileLoaded(Contact),
@@ -434,6 +478,8 @@ pub struct CaseDraft {
     pub matter_codes: Vec<String>,
     pub applicant: Applicant,
     pub phone: String,
+    /// The merged form: (canonical key, value, provenance).
+    pub form: Vec<(String, String, FieldSource)>,
     pub delivery: Delivery,
     pub materials: Vec<(String, SlotState)>,
 }

@@ -542,3 +542,178 @@ mod profile_and_search {
         assert_eq!(s2.session.as_ref().unwrap().materials[i].state, SlotState::ECert);
     }
 }
+
+mod form_editor {
+    use super::*;
+    use crate::catalog::FieldSource;
+
+    fn to_form_of(bundle: &str) -> Vec<Event> {
+        vec![Event::Tap, Event::StartBundle(bundle.into()), Event::Next, Event::CardRead(applicant())]
+    }
+
+    fn index(s: &State, key: &str) -> usize {
+        s.session.as_ref().unwrap().fields.iter().position(|f| f.key == key).unwrap()
+    }
+
+    fn field(s: &State, key: &str) -> FormField {
+        s.session.as_ref().unwrap().fields[index(s, key)].clone()
+    }
+
+    fn editing(s: &State) -> bool {
+        s.session.as_ref().unwrap().editor.is_some()
+    }
+
+    fn keys(text: &str) -> Vec<Event> {
+        text.chars().map(Event::Key).collect()
+    }
+
+    #[test]
+    fn form_waits_for_every_typed_field() {
+        let cat = Catalog::seed();
+        let mut ev = to_form_of("restaurant");
+        ev.extend(phone());
+        ev.push(Event::Next);
+        let (s, _) = run(&cat, ev);
+        assert_eq!(s.screen, Screen::Form);
+        let n = s.notice.clone().unwrap();
+        assert!(n.contains("经营场所面积") && n.contains("经营项目"), "{n}");
+    }
+
+    #[test]
+    fn number_field_takes_one_decimal_point_and_must_be_positive() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_form_of("restaurant"));
+        let i = index(&s, "business.area");
+        let mut ev = vec![Event::EditField(i)];
+        ev.extend(keys("0"));
+        ev.push(Event::EditDone);
+        let (s, _) = run_from(s, &cat, ev);
+        assert!(editing(&s), "0 is refused");
+        assert!(s.notice.as_ref().unwrap().contains("大于 0"));
+        let mut ev = vec![Event::Key('\u{8}')];
+        ev.extend(keys("12.5.a7"));
+        ev.push(Event::EditDone);
+        let (s, _) = run_from(s, &cat, ev);
+        assert!(!editing(&s));
+        let f = field(&s, "business.area");
+        assert_eq!(f.value, "12.57");
+        assert_eq!(f.source, FieldSource::Typed);
+    }
+
+    #[test]
+    fn choices_single_and_multiple() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_form_of("restaurant"));
+        let i = index(&s, "business.scope");
+        let ev = vec![Event::EditField(i), Event::EditDone];
+        let (s, _) = run_from(s, &cat, ev);
+        assert!(s.notice.as_ref().unwrap().contains("至少选择"));
+        let ev = vec![Event::Pick(0), Event::Pick(2), Event::Pick(4), Event::Pick(4), Event::EditDone];
+        let (s, _) = run_from(s, &cat, ev);
+        assert_eq!(field(&s, "business.scope").value, "热食类食品制售、糕点类食品制售");
+        // Reopening shows what was chosen.
+        let (s, _) = run_from(s, &cat, vec![Event::EditField(i)]);
+        assert_eq!(s.session.as_ref().unwrap().editor.as_ref().unwrap().chosen, vec![0, 2]);
+
+        let (s, _) = run(&cat, to_form_of("school_entry"));
+        let i = index(&s, "student.school");
+        let ev = vec![Event::EditField(i), Event::Pick(1), Event::Pick(2), Event::EditDone];
+        let (s, _) = run_from(s, &cat, ev);
+        assert_eq!(field(&s, "student.school").value, "新乡市卫滨区育才小学");
+    }
+
+    #[test]
+    fn text_through_pinyin_candidates() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_form_of("enterprise_move"));
+        let i = index(&s, "org.new_address");
+        let mut ev = vec![Event::EditField(i)];
+        ev.extend(keys("xq"));
+        let (s, _) = run_from(s, &cat, ev);
+        assert_eq!(s.session.as_ref().unwrap().editor.as_ref().unwrap().pinyin, "x");
+        assert!(s.notice.as_ref().unwrap().contains("xq"), "a dead-end letter is refused");
+        let (mut s, _) = run_from(s, &cat, keys("in"));
+        // Page to 新 and pick it.
+        let all = crate::ime::candidates("xin");
+        let at = all.iter().position(|&c| c == '新').unwrap();
+        for _ in 0..at / crate::ime::PAGE {
+            s = run_from(s, &cat, vec![Event::CandidatePage(true)]).0;
+        }
+        let (s, _) = run_from(s, &cat, vec![Event::Pick(at % crate::ime::PAGE)]);
+        // Digits go straight in once no letters are pending.
+        let (s, _) = run_from(s, &cat, keys("12号"));
+        let ed = s.session.as_ref().unwrap().editor.clone().unwrap();
+        assert_eq!((ed.text.as_str(), ed.pinyin.as_str()), ("新12号", ""));
+        // Letters pending: not done yet.
+        let (s, _) = run_from(s, &cat, vec![Event::Key('l'), Event::EditDone]);
+        assert!(editing(&s));
+        let (s, _) = run_from(s, &cat, vec![Event::Key('\u{8}'), Event::EditDone]);
+        assert!(!editing(&s));
+        assert_eq!(field(&s, "org.new_address").value, "新12号");
+    }
+
+    #[test]
+    fn id_number_needs_its_check_character() {
+        let cat = Catalog::seed();
+        // 家庭共济 (the first sub-item) is not chosen by default: choose it.
+        let ev = vec![Event::Tap, Event::StartBundle("medical_reimburse".into()), Event::ToggleItem(0), Event::Next];
+        let (s, _) = run(&cat, [ev, vec![Event::CardRead(applicant())]].concat());
+        let i = index(&s, "medical.family_id");
+        let mut ev = vec![Event::EditField(i)];
+        ev.extend(keys("410702199003070047"));
+        ev.push(Event::EditDone);
+        let (s, _) = run_from(s, &cat, ev);
+        assert!(s.notice.as_ref().unwrap().contains("校验"));
+        let (s, _) = run_from(s, &cat, vec![Event::Key('\u{8}'), Event::Key('6'), Event::Key('X'), Event::EditDone]);
+        assert_eq!(field(&s, "medical.family_id").value, "410702199003070046");
+    }
+
+    #[test]
+    fn back_closes_the_editor_and_card_fields_stay_locked() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_form_of("restaurant"));
+        let name = index(&s, "applicant.name");
+        let (s, _) = run_from(s, &cat, vec![Event::EditField(name)]);
+        assert!(!editing(&s), "the card's name cannot be changed here");
+        let area = index(&s, "business.area");
+        let mut ev = vec![Event::EditField(area)];
+        ev.extend(keys("30"));
+        ev.extend([Event::Next, Event::Back]);
+        let (s, _) = run_from(s, &cat, ev);
+        assert_eq!(s.screen, Screen::Form);
+        assert!(!editing(&s));
+        assert_eq!(field(&s, "business.area").value, "", "cancel keeps nothing");
+    }
+
+    #[test]
+    fn submitted_form_carries_values_and_provenance() {
+        let cat = Catalog::seed();
+        let (s, _) = run(&cat, to_form_of("restaurant"));
+        let mut ev = Vec::new();
+        for (key, input) in [("business.area", "45"), ("sign.size", "3.5")] {
+            ev.push(Event::EditField(index(&s, key)));
+            ev.extend(keys(input));
+            ev.push(Event::EditDone);
+        }
+        ev.extend([Event::EditField(index(&s, "business.scope")), Event::Pick(1), Event::EditDone]);
+        ev.extend(phone());
+        ev.push(Event::Next);
+        let (s, _) = run_from(s, &cat, ev);
+        assert_eq!(s.screen, Screen::Materials, "{:?}", s.notice);
+        let mut rest = capture_all(&s);
+        rest.extend([Event::Next, Event::Next]);
+        let (_, fx) = run_from(s, &cat, rest);
+        let draft = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::EnqueueCase(d) => Some(d.clone()),
+                _ => None,
+            })
+            .unwrap();
+        let get = |k: &str| draft.form.iter().find(|f| f.0 == k).cloned().unwrap();
+        assert_eq!(get("business.area"), ("business.area".into(), "45".into(), FieldSource::Typed));
+        assert_eq!(get("business.scope").1, "冷食类食品制售");
+        assert_eq!(get("applicant.name").2, FieldSource::Card);
+        assert_eq!(get("org.name"), ("org.name".into(), String::new(), FieldSource::ECert));
+    }
+}

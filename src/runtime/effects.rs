@@ -1,7 +1,7 @@
 //! Executes journey effects. Each result comes back to the journey as an event.
 
 use super::Shared;
-use crate::intake::{ApplicantDto, CaseSubmission, MaterialDto, RatingSubmission};
+use crate::intake::{ApplicantDto, CaseSubmission, FormFieldDto, MaterialDto, RatingSubmission};
 use crate::journey::{CaseDraft, Delivery, Device, Effect, Event, SlotState};
 use crate::receipt::{self, Site};
 use base64::Engine;
@@ -205,8 +205,25 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
             Delivery::Window => "window".into(),
             Delivery::Post => "post".into(),
         },
-        // 结果免费寄 goes to the address on the card (the journey asks no other).
-        postal_address: matches!(d.delivery, Delivery::Post).then(|| d.applicant.address.clone()),
+        form: d
+            .form
+            .iter()
+            .map(|(key, value, source)| FormFieldDto {
+                key: key.clone(),
+                value: value.clone(),
+                source: serde_json::to_value(source)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        // 结果免费寄 goes to the contact address on the form (the card's unless changed).
+        postal_address: matches!(d.delivery, Delivery::Post).then(|| {
+            d.form
+                .iter()
+                .find(|(k, v, _)| k == "applicant.contact_address" && !v.is_empty())
+                .map_or_else(|| d.applicant.address.clone(), |(_, v, _)| v.clone())
+        }),
         // The journey does not capture a commitment signature yet.
         commitments: Vec::new(),
         materials: d

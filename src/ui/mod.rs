@@ -95,9 +95,27 @@ pub fn apply(app: &AppWindow, v: &View) {
     k.set_fields(model(
         v.fields
             .iter()
-            .map(|(l, val, src, auto)| FieldRow { label: s(l), value: s(val), source: s(src), auto: *auto })
+            .map(|f| FieldRow {
+                label: s(&f.label),
+                value: s(&f.value),
+                source: s(&f.source),
+                auto: f.auto,
+                edit: f.edit,
+            })
             .collect(),
     ));
+    let e = v.editor.clone().unwrap_or_default();
+    k.set_editing(v.editor.is_some());
+    k.set_edit_label(s(&e.label));
+    k.set_edit_hint(s(&e.hint));
+    k.set_edit_text(s(&e.text));
+    k.set_edit_pinyin(s(&e.pinyin));
+    k.set_edit_candidates(model(e.candidates.iter().map(|c| s(c)).collect()));
+    k.set_edit_has_prev(e.has_prev);
+    k.set_edit_has_next(e.has_next);
+    k.set_edit_options(model(e.options.iter().map(|(l, c)| ReasonItem { label: s(l), checked: *c }).collect()));
+    k.set_edit_keys(model(e.keys.iter().map(|(l, c)| KeyItem { label: s(l), code: *c }).collect()));
+    k.set_edit_cols(e.cols.max(1));
     k.set_phone(s(&v.phone));
     k.set_post_delivery(v.post_delivery);
     k.set_auto_summary(s(&v.auto_summary));
@@ -172,6 +190,11 @@ pub fn intent(name: &str, arg: i32, cat: &Catalog) -> Option<Event> {
         "profile-consent" => Event::ProfileConsent(arg == 1),
         "keep-profile" => Event::ToggleKeepProfile,
         "delete-profile" => Event::DeleteProfile,
+        "edit" => Event::EditField(idx?),
+        "pick" => Event::Pick(idx?),
+        "candidates" => Event::CandidatePage(arg == 1),
+        "edit-done" => Event::EditDone,
+        "edit-cancel" => Event::EditCancel,
         _ => return None,
     })
 }

@@ -34,7 +34,9 @@ pub struct View {
     pub items: Vec<(String, String, bool)>,
     pub guide_sections: Vec<(String, String)>,
     pub identify_hint: String,
-    pub fields: Vec<(String, String, String, bool)>,
+    pub fields: Vec<FieldView>,
+    /// The field editor, when one is open on the form.
+    pub editor: Option<EditorView>,
     pub phone: String,
     pub post_delivery: bool,
     pub auto_summary: String,
@@ -56,6 +58,75 @@ pub struct View {
     pub next_capture: Option<(i32, String)>,
     /// The scanner's live picture on the Materials screen (set by the runtime, not the journey).
     pub preview: Option<PreviewFrame>,
+}
+
+/// One row of the merged form.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldView {
+    pub label: String,
+    pub value: String,
+    pub source: String,
+    /// Filled without typing (card, e-certificate, default, 一人一档).
+    pub auto: bool,
+    /// Index to send with "edit", or -1 when the row cannot be changed here.
+    pub edit: i32,
+}
+
+/// The editor open on one field: what it shows and the keys it offers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EditorView {
+    pub label: String,
+    pub hint: String,
+    pub text: String,
+    pub pinyin: String,
+    pub candidates: Vec<String>,
+    pub has_prev: bool,
+    pub has_next: bool,
+    /// Choice fields: option, chosen.
+    pub options: Vec<(String, bool)>,
+    /// Keypad keys: label, character code sent with "key".
+    pub keys: Vec<(String, i32)>,
+    pub cols: i32,
+}
+
+fn keys(chars: &str) -> Vec<(String, i32)> {
+    chars.chars().map(|c| (c.to_string(), c as i32)).collect()
+}
+
+fn editor_view(sess: &crate::journey::Session) -> Option<EditorView> {
+    use crate::catalog::InputKind;
+    let ed = sess.editor.as_ref()?;
+    let f = sess.fields.get(ed.field)?;
+    let mut v = EditorView { label: f.label.clone(), text: ed.text.clone(), ..EditorView::default() };
+    match f.input? {
+        InputKind::Number => {
+            v.hint = "请用数字键输入，可带小数点".into();
+            (v.keys, v.cols) = (keys("123456789.0"), 3);
+        }
+        InputKind::IdNumber => {
+            v.hint = "请输入 18 位身份号码，最后一位可能是 X".into();
+            (v.keys, v.cols) = (keys("123456789X0"), 3);
+        }
+        InputKind::Code => {
+            v.hint = "请输入编号：数字、字母和符号".into();
+            (v.keys, v.cols) = (keys("1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-（）"), 10);
+        }
+        InputKind::Text => {
+            v.hint = "输入拼音，再点选汉字；数字直接输入".into();
+            v.pinyin = ed.pinyin.clone();
+            let (page, more) = crate::ime::page(&ed.pinyin, ed.page);
+            v.candidates = page.iter().map(|c| c.to_string()).collect();
+            v.has_prev = ed.page > 0;
+            v.has_next = more;
+            (v.keys, v.cols) = (keys("1234567890abcdefghijklmnopqrstuvwxyz号-（）"), 10);
+        }
+        InputKind::Choice => {
+            v.hint = if f.multiple { "可以选择多项".into() } else { "请选择一项".into() };
+            v.options = f.options.iter().enumerate().map(|(i, o)| (o.clone(), ed.chosen.contains(&i))).collect();
+        }
+        InputKind::Phone => return None,
+    }
+    Some(v)
 }
 
 /// One live frame from the scanner, RGB8.
@@ -114,50 +185,43 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                     (m.name.clone(), detail, sess.selected.contains(&m.code))
                 })
                 .collect();
-            let mats = cat.merged_materials(&sess.selected);
-            let mat_lines: Vec<String> = mats
-                .iter()
-                .map(|m| {
-                    let how = if m.e_cert {
-                        "免提交，电子证照"
-                    } else if m.required {
-                        "必交"
-                    } else {
-                        "选交"
-                    };
-                    format!("· {}（{}）", m.name, how)
-                })
-                .collect();
-            let chosen: Vec<_> = sess.selected.iter().filter_map(|c| cat.matter(c)).collect();
-            let conditions: Vec<String> = chosen.iter().flat_map(|m| m.conditions.iter().cloned()).collect();
-            let days = chosen.iter().map(|m| m.promised_days).max().unwrap_or(0);
-            v.guide_sections = vec![
-                ("需要准备的材料（已合并，同一材料只交一次）".into(), mat_lines.join("\n")),
-                ("办理条件".into(), conditions.join("；")),
-                ("办理时限与费用".into(), format!("最长 {days} 个工作日办结；全部事项免费，医保缴费按年度标准")),
-                ("结果领取".into(), format!("窗口领取：{}；也可选择免费邮寄到家", b.window)),
-            ];
+            // The same sections the printed 一次性告知书 carries.
+            v.guide_sections = cat
+                .notice(&sess.bundle_id, &sess.selected)
+                .map(|n| n.sections().into_iter().map(|x| (x.heading, x.lines.join("\n"))).collect())
+                .unwrap_or_default();
         }
         v.identify_hint = "正在等待读卡…… 读卡成功后自动进入下一步".into();
         // The phone is typed in its own box below the list.
-        v.fields = sess
-            .fields
-            .iter()
-            .filter(|f| f.key != "applicant.phone")
-            .map(|f| {
-                (
-                    f.label.clone(),
-                    shown_value(&f.key, &f.value),
-                    source_label(f.source).into(),
-                    f.source != FieldSource::Typed,
-                )
+        let mut rows: Vec<_> = sess.fields.iter().enumerate().filter(|(_, f)| f.key != "applicant.phone").collect();
+        // What is still to fill comes first, where the eye lands, not below the fold.
+        rows.sort_by_key(|(_, f)| !f.missing());
+        v.fields = rows
+            .into_iter()
+            .map(|(i, f)| FieldView {
+                label: f.label.clone(),
+                value: if f.missing() { "点此填写 ›".into() } else { shown_value(&f.key, &f.value) },
+                source: match f.source {
+                    FieldSource::Typed if !f.value.is_empty() => "本人填写 · 可修改".into(),
+                    src if f.editable() && src != FieldSource::Typed => format!("{} · 可修改", source_label(src)),
+                    src => source_label(src).into(),
+                },
+                auto: f.source != FieldSource::Typed,
+                edit: if f.editable() { i as i32 } else { -1 },
             })
             .collect();
+        v.editor = editor_view(sess);
         let auto = sess.fields.iter().filter(|f| f.source != FieldSource::Typed).count();
-        v.auto_summary = if auto + 1 >= sess.fields.len() {
+        let to_type = sess.fields.iter().filter(|f| f.missing()).count();
+        v.auto_summary = if to_type == 0 {
             format!("共 {} 项，已自动填写 {} 项，您只需填写手机号码", sess.fields.len(), auto)
         } else {
-            format!("共 {} 项，已自动填写 {} 项；其余项目请到窗口核对补充", sess.fields.len(), auto)
+            format!(
+                "共 {} 项，已自动填写 {} 项；请点黄色标出的 {} 项填写，再填手机号码",
+                sess.fields.len(),
+                auto,
+                to_type
+            )
         };
         v.phone = sess.phone.clone();
         v.post_delivery = sess.delivery == crate::journey::Delivery::Post;

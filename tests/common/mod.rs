@@ -138,13 +138,41 @@ impl Driver {
         }
     }
 
-    /// Photographs every material still to scan, waiting for each to be accepted.
+    /// Photographs every material still to scan with the big button under the preview
+    /// (always in view), waiting for each to be accepted. Rows may be scrolled out of
+    /// view, so acceptance is read from the screen's model.
     pub fn capture_all_materials(&self) {
         while let Some(first) = self.labels_with_prefix("拍摄 ").into_iter().next() {
             self.tap(&first);
-            let retake = first.replacen("拍摄", "重拍", 1);
-            self.wait_until(move |app| button_labels(app).contains(&retake));
+            let name = first.trim_start_matches("拍摄 ").to_string();
+            self.wait_until(move |app| {
+                use slint::Model;
+                app.global::<kiosk::ui::Kiosk>().get_materials().iter().any(|m| m.name == name && m.state == 2)
+            });
         }
+    }
+
+    /// From a filled form to the receipt: materials photographed, reviewed, submitted.
+    pub fn submit_from_form(&self) {
+        self.tap("下一步");
+        self.wait_screen(ScreenId::Materials);
+        self.capture_all_materials();
+        self.tap("下一步");
+        self.wait_screen(ScreenId::Review);
+        self.tap("确认提交");
+        self.wait_screen(ScreenId::Receipt);
+    }
+
+    /// Opens the form's editor on the row labelled `label`.
+    pub fn edit_field(&self, label: &str) {
+        self.tap(label);
+        self.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_editing());
+    }
+
+    /// Confirms the open editor and waits for the form to come back.
+    pub fn confirm_edit(&self) {
+        self.tap("确定填写");
+        self.wait_until(|app| !app.global::<kiosk::ui::Kiosk>().get_editing());
     }
 
     pub fn labels_with_prefix(&self, prefix: &str) -> Vec<String> {

@@ -45,6 +45,7 @@ pub fn sample_case(local_no: &str) -> CaseSubmission {
             address: "河南省新乡市红旗区平原路1号".into(),
             phone: "13800000000".into(),
         },
+        form: Vec::new(),
         delivery: "window".into(),
         postal_address: None,
         materials: vec![MaterialDto {

@@ -105,6 +105,10 @@ fn validate_case(c: &CaseSubmission) -> Result<(), &'static str> {
     if c.applicant.id_type.trim().is_empty() || c.applicant.id_number.trim().is_empty() {
         return Err("缺少申请人证件 / applicant id missing");
     }
+    const SOURCES: [&str; 5] = ["card", "typed", "e_cert", "default", "profile"];
+    if c.form.iter().any(|f| f.key.trim().is_empty() || !SOURCES.contains(&f.source.as_str())) {
+        return Err("表单字段无效 / form field needs a key and a known source");
+    }
     match c.delivery.as_str() {
         "window" => Ok(()),
         "post" if c.postal_address.as_deref().is_some_and(|a| !a.trim().is_empty()) => Ok(()),

@@ -1,0 +1,114 @@
+//! The merged form's typed fields entered at the kiosk, through the real UI: a number
+//! on the digit keypad, a multiple choice, a decimal, then a Chinese address on the
+//! 拼音 keypad. The case at the platform carries every value with its provenance.
+
+mod common;
+
+use kiosk::ui::{Kiosk, ScreenId};
+use slint::ComponentHandle;
+use std::time::Duration;
+
+/// Waits until the form's row `label` shows `value` as the citizen's own entry (the row
+/// may be scrolled out of view, so this reads the form's model, not the pixels).
+fn wait_row(d: &common::Driver, label: &'static str, value: &'static str) {
+    d.wait_until(move |app| {
+        use slint::Model;
+        app.global::<Kiosk>()
+            .get_fields()
+            .iter()
+            .any(|r| r.label == label && r.value == value && r.source.starts_with("本人填写"))
+    });
+}
+
+#[test]
+fn typed_fields_are_entered_on_screen_and_submitted() {
+    let (h, _) = common::run(|d, _| {
+        d.wait_screen(ScreenId::Attract);
+        d.tap("点击屏幕 开始办理");
+        d.tap("企业办事（11）");
+        d.tap("开办餐饮店“一件事”");
+        d.wait_screen(ScreenId::Guide);
+        d.tap("我已了解，开始办理");
+        d.wait_screen(ScreenId::Form);
+        d.shot("form-typed-fields");
+        assert!(d.has_text("点此填写"), "empty typed fields say so");
+        d.shot("form-typed-fields");
+
+        // Not yet filled: the form says which, and stays.
+        d.type_digits("13812345678");
+        d.tap("下一步");
+        d.wait_until(|app| app.global::<Kiosk>().get_notice().contains("经营场所面积"));
+
+        d.edit_field("经营场所面积（平方米）");
+        d.type_digits("45.5");
+        d.wait_until(|app| app.global::<Kiosk>().get_edit_text() == "45.5");
+        d.shot("form-editor-number");
+        d.confirm_edit();
+        wait_row(d, "经营场所面积（平方米）", "45.5");
+
+        d.edit_field("经营项目");
+        d.tap("热食类食品制售");
+        d.tap("自制饮品制售");
+        d.wait_until(|app| {
+            use slint::Model;
+            app.global::<Kiosk>().get_edit_options().iter().filter(|o| o.checked).count() == 2
+        });
+        d.shot("form-editor-choice");
+        d.confirm_edit();
+
+        d.edit_field("招牌尺寸（米）");
+        d.type_digits("3");
+        d.confirm_edit();
+
+        d.submit_from_form();
+        d.tap("首页");
+        d.wait_screen(ScreenId::Home);
+
+        // A Chinese address on the 拼音 keypad; the bundle found by its initials.
+        d.tap("拼音搜索");
+        for c in ["q", "y", "q", "y"] {
+            d.tap(c);
+        }
+        d.tap("企业迁移登记“一件事”");
+        d.wait_screen(ScreenId::Guide);
+        d.tap("我已了解，开始办理");
+        d.wait_screen(ScreenId::Form);
+        d.edit_field("迁入地住所");
+        for c in ["x", "i", "n"] {
+            d.tap(c);
+        }
+        d.wait_until(|app| app.global::<Kiosk>().get_edit_pinyin() == "xin");
+        while !d.has_text("候选 新") {
+            d.tap("下一页候选字");
+        }
+        d.shot("form-editor-pinyin");
+        d.tap("候选 新");
+        for c in ["x", "i", "a", "n", "g"] {
+            d.tap(c);
+        }
+        while !d.has_text("候选 乡") {
+            d.tap("下一页候选字");
+        }
+        d.tap("候选 乡");
+        d.type_digits("8");
+        d.tap("号");
+        d.wait_until(|app| app.global::<Kiosk>().get_edit_text() == "新乡8号");
+        d.confirm_edit();
+        wait_row(d, "迁入地住所", "新乡8号");
+        d.tap("首页");
+        d.wait_screen(ScreenId::Home);
+    });
+    let sim = h.kiosk.sim.as_ref().unwrap().sim.clone();
+    let cases = common::eventually(Duration::from_secs(15), || {
+        let c = sim.cases();
+        (!c.is_empty()).then_some(c)
+    });
+    assert_eq!(cases.len(), 1, "the cancelled second visit sent nothing");
+    let form = &cases[0].form;
+    let get = |k: &str| form.iter().find(|f| f.key == k).unwrap_or_else(|| panic!("{k} in {form:?}"));
+    assert_eq!((get("business.area").value.as_str(), get("business.area").source.as_str()), ("45.5", "typed"));
+    assert_eq!(get("business.scope").value, "热食类食品制售、自制饮品制售");
+    assert_eq!(get("sign.size").value, "3");
+    assert_eq!(get("applicant.name").source, "card");
+    assert_eq!((get("org.name").value.as_str(), get("org.name").source.as_str()), ("", "e_cert"));
+}
