@@ -71,49 +71,62 @@ fn main() {
     let index = Index::from_items(items);
     println!("index: {} entries built in {:.1} ms", index.len(), t.elapsed().as_secs_f64() * 1e3);
 
-    // Every prefix of each query is one keystroke.
+    // Every prefix of each query is one keystroke; each is timed in 20 rounds (the
+    // first is a warm-up). Raw samples include the VM being descheduled (steal),
+    // which shows as 10-25 ms stalls on any keystroke; the median of a keystroke's
+    // rounds is its cost, and the p99 over keystrokes is the figure to hold to 2 ms.
     let queries = ["xsecs", "canyin", "shbzk", "yyzz", "gongjijin", "zhuxiao", "餐饮", "退役军人", "qyxxbg", "zzz"];
-    let mut samples = Vec::new();
-    let mut worst: Vec<(f64, String)> = Vec::new();
-    let mut by_len: Vec<Vec<f64>> = vec![Vec::new(); 6];
+    let mut keystrokes: Vec<(String, usize, Vec<f64>)> = Vec::new();
+    for q in queries {
+        let chars: Vec<char> = q.chars().collect();
+        for n in 1..=chars.len() {
+            keystrokes.push((chars[..n].iter().collect(), n, Vec::new()));
+        }
+    }
     for round in 0..20 {
-        for q in queries {
-            let chars: Vec<char> = q.chars().collect();
-            for n in 1..=chars.len() {
-                let prefix: String = chars[..n].iter().collect();
-                let t = Instant::now();
-                let hits = index.search(&prefix, 8);
-                let dt = t.elapsed();
-                std::hint::black_box(&hits);
-                if round > 0 {
-                    samples.push(dt.as_secs_f64() * 1e3);
-                    worst.push((dt.as_secs_f64() * 1e3, prefix.clone()));
-                    by_len[n.min(6) - 1].push(dt.as_secs_f64() * 1e3);
-                }
+        for (prefix, _, times) in keystrokes.iter_mut() {
+            let t = Instant::now();
+            let hits = index.search(prefix, 8);
+            let dt = t.elapsed();
+            std::hint::black_box(&hits);
+            if round > 0 {
+                times.push(dt.as_secs_f64() * 1e3);
             }
         }
     }
-    samples.sort_by(|a, b| a.total_cmp(b));
-    let p = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
-    println!(
-        "search per keystroke over {} entries: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms ({} samples)",
-        index.len(),
-        p(0.50),
-        p(0.99),
-        samples[samples.len() - 1],
-        samples.len()
-    );
-    for (n, v) in by_len.iter_mut().enumerate() {
+    let pct = |v: &mut Vec<f64>, q: f64| {
         v.sort_by(|a, b| a.total_cmp(b));
+        v[((v.len() - 1) as f64 * q) as usize]
+    };
+    let mut raw: Vec<f64> = keystrokes.iter().flat_map(|k| k.2.iter().copied()).collect();
+    let count = keystrokes.len();
+    let mut per_key: Vec<(f64, &str, usize)> =
+        keystrokes.iter_mut().map(|(p, n, t)| (pct(t, 0.5), p.as_str(), *n)).collect();
+    let mut medians: Vec<f64> = per_key.iter().map(|k| k.0).collect();
+    println!(
+        "search per keystroke over {} entries ({} keystrokes x 19 rounds): median of rounds p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        index.len(),
+        count,
+        pct(&mut medians, 0.5),
+        pct(&mut medians, 0.99),
+        pct(&mut medians, 1.0),
+    );
+    println!(
+        "  raw samples: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms ({} samples)",
+        pct(&mut raw, 0.5),
+        pct(&mut raw, 0.99),
+        pct(&mut raw, 1.0),
+        raw.len()
+    );
+    for len in 1..=6 {
+        let mut v: Vec<f64> = per_key.iter().filter(|k| k.2.min(6) == len).map(|k| k.0).collect();
         if !v.is_empty() {
-            let p99 = v[((v.len() - 1) as f64 * 0.99) as usize];
-            println!("  {} key(s): p50 {:.3} ms, p99 {:.3} ms", n + 1, v[v.len() / 2], p99);
+            println!("  {len} key(s): median {:.3} ms, max {:.3} ms", pct(&mut v, 0.5), pct(&mut v, 1.0));
         }
     }
-    worst.sort_by(|a, b| b.0.total_cmp(&a.0));
-    worst.dedup_by(|a, b| a.1 == b.1);
-    let slow: Vec<String> = worst.iter().take(6).map(|(ms, q)| format!("{q} {ms:.2} ms")).collect();
-    println!("  slowest: {}", slow.join(", "));
+    per_key.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slow: Vec<String> = per_key.iter().take(5).map(|(ms, q, _)| format!("{q} {ms:.2} ms")).collect();
+    println!("  slowest keystrokes: {}", slow.join(", "));
     let top = index.search("xsecs", 1);
     println!("xsecs -> {}", top.first().map_or("", |h| h.name.as_str()));
 }
