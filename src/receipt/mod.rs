@@ -215,6 +215,24 @@ mod tests {
     }
 
     #[test]
+    fn printed_lines_keep_chinese_line_breaking_rules() {
+        let cat = Catalog::seed();
+        for b in &cat.bundles {
+            let doc = notice(&cat, &b.id, &b.matters, &site());
+            for cols in [32, 48] {
+                for line in doc.printed_text(cols).lines() {
+                    assert!(
+                        !line.starts_with(['。', '，', '、', '；', '：', '）', '》', '”']),
+                        "{}/{cols}: {line}",
+                        b.id
+                    );
+                    assert!(!line.ends_with(['（', '《', '“']), "{}/{cols}: {line}", b.id);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn notice_fees_and_limits_come_from_the_chosen_matters() {
         let cat = Catalog::seed();
         // A bundle with a fee on some sub-item must not say "free".

@@ -46,14 +46,19 @@ pub fn wrap(line: &str, cols: usize) -> Vec<String> {
             width = 0;
             continue;
         }
-        // Decide what moves down with `c`.
+        // Decide what moves down with `c`: the new line must not start with closing
+        // punctuation ("。）" carries both) and the old must not end with opening.
         let mut carry = 0;
-        if no_start(c) {
-            carry = 1;
-        } else if word(c) && cur.last().is_some_and(|&p| word(p)) {
+        if word(c) && cur.last().is_some_and(|&p| word(p)) {
             carry = cur.iter().rev().take_while(|&&p| word(p)).count();
         }
-        while cur.len() > carry && carry < cur.len() && no_end(cur[cur.len() - carry - 1]) {
+        loop {
+            let first = if carry == 0 { c } else { cur[cur.len() - carry] };
+            let starts_bad = no_start(first);
+            let ends_bad = carry < cur.len() && no_end(cur[cur.len() - carry - 1]);
+            if !(starts_bad || ends_bad) || carry >= cur.len() {
+                break;
+            }
             carry += 1;
         }
         // Never move a whole line down (a run longer than a line is split).
@@ -112,6 +117,12 @@ mod tests {
             assert!(width(l) <= 16, "{lines:?}");
         }
         assert_eq!(lines.concat(), "申请人须本人到场（携带身份证）办理。");
+    }
+
+    #[test]
+    fn a_run_of_closing_punctuation_moves_down_with_a_character() {
+        // "）" fits, "：" does not: both go down with "签".
+        assert_eq!(wrap("一二首签）：在", 10), ["一二首", "签）：在"]);
     }
 
     #[test]
