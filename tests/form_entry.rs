@@ -20,6 +20,24 @@ fn wait_row(d: &common::Driver, label: &'static str, value: &'static str) {
     });
 }
 
+/// Pages through the candidates of `pinyin` until `ch` shows, then picks it.
+fn pick(d: &common::Driver, pinyin: &'static str, ch: &str, shot: bool) {
+    use slint::Model;
+    d.wait_until(move |app| app.global::<Kiosk>().get_edit_pinyin() == pinyin);
+    let first = |d: &common::Driver| {
+        d.on_ui(|app| app.global::<Kiosk>().get_edit_candidates().row_data(0).unwrap_or_default().to_string())
+    };
+    while !d.has_text(&format!("候选 {ch}")) {
+        let before = first(d);
+        d.tap("下一页候选字");
+        common::eventually(Duration::from_secs(10), || (first(d) != before).then_some(()));
+    }
+    if shot {
+        d.shot("form-editor-pinyin");
+    }
+    d.tap(&format!("候选 {ch}"));
+}
+
 #[test]
 fn typed_fields_are_entered_on_screen_and_submitted() {
     let (h, _) = common::run(|d, _| {
@@ -77,19 +95,11 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         for c in ["x", "i", "n"] {
             d.tap(c);
         }
-        d.wait_until(|app| app.global::<Kiosk>().get_edit_pinyin() == "xin");
-        while !d.has_text("候选 新") {
-            d.tap("下一页候选字");
-        }
-        d.shot("form-editor-pinyin");
-        d.tap("候选 新");
+        pick(d, "xin", "新", true);
         for c in ["x", "i", "a", "n", "g"] {
             d.tap(c);
         }
-        while !d.has_text("候选 乡") {
-            d.tap("下一页候选字");
-        }
-        d.tap("候选 乡");
+        pick(d, "xiang", "乡", false);
         d.type_digits("8");
         d.tap("号");
         d.wait_until(|app| app.global::<Kiosk>().get_edit_text() == "新乡8号");
