@@ -108,6 +108,7 @@ impl Kiosk {
                 }
             });
         }
+        let monitor = (devices.clone(), client.clone());
         let wake = Arc::new(Notify::new());
         let worker = Worker::new(store.clone(), sealer.clone(), client, wake.clone());
         rt.spawn(worker.run());
@@ -121,6 +122,14 @@ impl Kiosk {
             terminal: terminal_info(cfg),
         };
         let tx = runtime::start(rt.handle(), services, devices, sink);
+        rt.spawn(runtime::monitor::run(
+            monitor.0,
+            store.clone(),
+            monitor.1,
+            cfg.terminal.id.clone(),
+            Duration::from_secs(cfg.terminal.heartbeat_secs),
+            tx.clone(),
+        ));
         Ok(Kiosk { rt, tx, store, sim, catalog, catalog_cell: cell, outbox_wake: wake })
     }
 }

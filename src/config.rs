@@ -37,6 +37,9 @@ pub struct Terminal {
     pub idle_timeout_secs: u32,
     #[serde(default = "default_progress_url")]
     pub progress_url: String,
+    /// Seconds between device checks and heartbeats to the platform.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,6 +97,10 @@ impl Default for DeviceCfg {
 fn default_data_dir() -> PathBuf {
     PathBuf::from("kiosk-data")
 }
+fn default_heartbeat() -> u64 {
+    60
+}
+
 fn default_idle() -> u32 {
     120
 }
@@ -152,6 +159,9 @@ impl Config {
         }
         if !(30..=3600).contains(&t.idle_timeout_secs) {
             return Err(bad("terminal.idle_timeout_secs", "must be between 30 and 3600".into()));
+        }
+        if !(1..=3600).contains(&t.heartbeat_secs) {
+            return Err(bad("terminal.heartbeat_secs", "must be between 1 and 3600".into()));
         }
         let e = &self.intake.endpoint;
         if e != "embedded" && !e.starts_with("https://") && !e.starts_with("http://127.0.0.1") {

@@ -48,6 +48,7 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
     }
     match (s.screen, ev) {
         (_, Event::Tick(secs)) => tick(&mut s, secs, ctx, &mut fx),
+        (_, Event::DevicesChecked(h)) => s.devices = h,
         (_, Event::ToggleElder) => s.elder = !s.elder,
         (Screen::Help, Event::CloseHelp | Event::Back) => s.screen = s.underlying,
         (Screen::InactivityWarning, Event::StillHere) => s.screen = s.underlying,

@@ -352,6 +352,39 @@ pub struct State {
     pub notice: Option<String>,
     /// Home screen: the category tab and the pinyin search typed on the letter keypad.
     pub home: HomeState,
+    /// What the idle-time monitor last found: the start screens say what will not work.
+    pub devices: DeviceHealth,
+}
+
+/// Which devices the monitor found usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceHealth {
+    pub reader: bool,
+    pub printer: bool,
+    pub scanner: bool,
+}
+
+impl Default for DeviceHealth {
+    fn default() -> Self {
+        DeviceHealth { reader: true, printer: true, scanner: true }
+    }
+}
+
+impl DeviceHealth {
+    /// What the citizen should know before starting, Chinese first; empty if all is well.
+    pub fn banner(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.reader {
+            parts.push("身份证读卡器暂不可用，请到窗口办理或呼叫工作人员");
+        }
+        if !self.scanner {
+            parts.push("高拍仪暂不可用，需要拍摄材料的事项请到窗口办理");
+        }
+        if !self.printer {
+            parts.push("打印机暂不可用，回执将以二维码显示，请用手机扫码保存");
+        }
+        parts.join("；")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -371,6 +404,7 @@ impl State {
             idle_left: idle_timeout,
             session: None,
             fault: None,
+            devices: DeviceHealth::default(),
             notice: None,
             home: HomeState::default(),
         }
@@ -449,6 +483,8 @@ pub enum Event {
     PrintFailed(String),
     /// Seconds elapsed (the runtime sends 1 per second).
     Tick(u32),
+    /// The idle-time device monitor's finding.
+    DevicesChecked(DeviceHealth),
 }
 
 impl Event {
@@ -467,6 +503,7 @@ impl Event {
                 | Event::ReceiptPrinted
                 | Event::PrintFailed(_)
                 | Event::Tick(_)
+                | Event::DevicesChecked(_)
         )
     }
 }

@@ -717,3 +717,19 @@ mod form_editor {
         assert_eq!(get("org.name"), ("org.name".into(), String::new(), FieldSource::ECert));
     }
 }
+
+#[test]
+fn device_findings_change_no_timer_and_show_on_start_screens_only() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, vec![Event::Tap, Event::Tick(30)]);
+    let left = s.idle_left;
+    let down = DeviceHealth { printer: false, ..DeviceHealth::default() };
+    let (s, _) = run_from(s, &cat, vec![Event::DevicesChecked(down)]);
+    assert_eq!(s.idle_left, left, "not a touch");
+    assert_eq!(s.screen, Screen::Home);
+    let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
+    assert!(v.notice.contains("打印机暂不可用"), "{}", v.notice);
+    let (s, _) = run_from(s, &cat, vec![Event::StartBundle("newborn".into())]);
+    let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
+    assert!(v.notice.is_empty(), "not repeated on every screen: {}", v.notice);
+}

@@ -3,6 +3,7 @@
 //! Blocking device calls run on tokio's blocking pool, never on the UI thread.
 
 mod effects;
+pub mod monitor;
 
 use crate::catalog::profile::ProfileStore;
 use crate::catalog::sync::CatalogCell;
@@ -30,6 +31,7 @@ pub struct TerminalInfo {
     pub rating: RatingMapping,
 }
 
+#[derive(Clone)]
 pub struct Devices {
     pub idcard: Arc<Mutex<Box<dyn IdCardReader>>>,
     pub printer: Arc<Mutex<Box<dyn ReceiptPrinter>>>,

@@ -167,7 +167,11 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         ),
         idle_left: s.idle_left as i32,
         show_countdown: !matches!(shown, Screen::Attract | Screen::Submitting),
-        notice: s.notice.clone().unwrap_or_default(),
+        // On the start screens, what the device monitor found that will not work today.
+        notice: s.notice.clone().unwrap_or_else(|| match shown {
+            Screen::Attract | Screen::Home => s.devices.banner(),
+            _ => String::new(),
+        }),
         ..View::default()
     };
     home(&mut v, s, cat);

@@ -533,4 +533,21 @@ impl IdCardReader for SamReader {
     fn status(&mut self) -> IdCardStatus {
         self.status.clone()
     }
+
+    /// Opens the link if needed and asks the SAM for its status (11 FF): no card is
+    /// selected or read, so a card lying on the reader stays untouched.
+    fn check(&mut self) -> IdCardStatus {
+        let res = self.ensure_ready().and_then(|()| {
+            let r = self.command(cmd::SAM_STATUS, self.cfg.command_timeout_ms)?;
+            self.expect(&r, Sw3::Ok, "SAM status 11 FF")
+        });
+        match res {
+            Ok(()) if matches!(self.status, IdCardStatus::Fault(_) | IdCardStatus::Disconnected) => {
+                self.set_status(IdCardStatus::NoCard)
+            }
+            Ok(()) => {}
+            Err(e) => tracing::debug!(error = %e, "idcard check failed"),
+        }
+        self.status.clone()
+    }
 }

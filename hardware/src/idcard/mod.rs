@@ -174,6 +174,11 @@ pub enum IdCardError {
 pub trait IdCardReader: Send {
     fn poll(&mut self) -> Result<Option<IdCard>, IdCardError>;
     fn status(&mut self) -> IdCardStatus;
+    /// Asks the reader whether it is alive without touching a card (for the idle-time
+    /// device monitor); readers that cannot tell report their last status.
+    fn check(&mut self) -> IdCardStatus {
+        self.status()
+    }
 }
 
 /// In-process reader for demo mode before a port is configured: it "places" the next

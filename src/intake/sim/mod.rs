@@ -138,6 +138,14 @@ impl Sim {
             .collect()
     }
 
+    /// The last heartbeat each terminal sent.
+    pub fn heartbeats(&self) -> Vec<Heartbeat> {
+        self.bodies("SELECT body FROM heartbeats ORDER BY terminal")
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect()
+    }
+
     pub fn ratings(&self) -> Vec<RatingSubmission> {
         self.bodies("SELECT body FROM ratings ORDER BY rowid")
             .iter()

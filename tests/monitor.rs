@@ -1,0 +1,63 @@
+//! The idle-time device monitor: with nobody at the kiosk it checks the reader (SAM
+//! status only, never a card command), the printer and the camera through their real
+//! protocols, records changes as host alerts and heartbeats the platform.
+
+mod common;
+
+use kiosk::intake::Heartbeat;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn last_heartbeat(k: &kiosk::app::Kiosk, want: impl Fn(&Heartbeat) -> bool) -> Heartbeat {
+    let sim = k.sim.as_ref().unwrap().sim.clone();
+    common::eventually(Duration::from_secs(20), || sim.heartbeats().into_iter().find(|h| want(h)))
+}
+
+#[test]
+fn idle_kiosk_reports_device_changes_to_host_and_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = kiosk::config::Config::demo();
+    cfg.terminal.data_dir = dir.path().join("data");
+    cfg.terminal.heartbeat_secs = 1;
+    let (devices, rig) = kiosk::devices::open(&cfg).unwrap();
+    let reader = rig.idcard.clone().unwrap();
+    let printer = rig.printer.as_ref().unwrap().handle.clone();
+    let shown = Arc::new(Mutex::new(String::new()));
+    let sink = shown.clone();
+    let k = kiosk::app::Kiosk::start(&cfg, devices, Arc::new(move |v| *sink.lock().unwrap() = v.notice)).unwrap();
+    let notice_contains =
+        |text: &str| common::eventually(Duration::from_secs(20), || shown.lock().unwrap().contains(text).then_some(()));
+
+    // All well: the platform hears so, with the queue depth.
+    let hb = last_heartbeat(&k, |h| h.devices.values().all(|s| s == "ok") && h.devices.len() == 3);
+    assert_eq!((hb.terminal_id.as_str(), hb.paper.as_str(), hb.queue_depth), ("XX-0001", "ok", 0));
+
+    // Paper runs out while nobody is there.
+    printer.set_state(|s| s.paper_out = true);
+    let hb = last_heartbeat(&k, |h| h.paper == "out");
+    assert_eq!(hb.devices["printer"], "fault");
+    // The attract screen tells the next citizen before they start.
+    notice_contains("打印机暂不可用");
+    // The reader is unplugged.
+    reader.unplug();
+    let hb = last_heartbeat(&k, |h| h.devices.get("idcard").is_some_and(|s| s == "offline"));
+    assert_eq!(hb.devices["scanner"], "ok");
+    notice_contains("读卡器暂不可用");
+    // Plugged back and paper refilled: reported back to ok.
+    reader.replug().unwrap();
+    printer.set_state(|s| s.paper_out = false);
+    last_heartbeat(&k, |h| h.devices.values().all(|s| s == "ok") && h.paper == "ok");
+    common::eventually(Duration::from_secs(20), || shown.lock().unwrap().is_empty().then_some(()));
+
+    // The host branch's record: each change, once, with both states.
+    let audit = k.store.audit_kinds().unwrap();
+    let changes: Vec<&str> = audit.iter().filter(|(kind, _)| kind == "device_state").map(|(_, d)| d.as_str()).collect();
+    for want in ["printer: ok → fault", "paper: ok → out", "idcard: ok → offline", "idcard: offline → ok"] {
+        assert!(changes.contains(&want), "{want} in {changes:?}");
+    }
+    // Idle checks never asked for a card: SAM reset, status and id only.
+    let log = reader.command_log();
+    assert!(log.contains(&(0x11, 0xFF)));
+    assert!(log.iter().all(|c| matches!(c, (0x10..=0x12, 0xFF))), "{log:?}");
+    drop(rig);
+}
