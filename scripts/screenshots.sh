@@ -14,8 +14,8 @@ target/debug/kiosk --screenshot "$out/form-elder.png" --screen form --elder >/de
 # The live scanner preview only exists in a running kiosk: take that screen from the
 # end-to-end test's run when there is one.
 [[ -f target/screenshots/06-materials.png ]] && cp target/screenshots/06-materials.png "$out/materials.png"
-# The form's field editors come from tests/form_entry.rs the same way.
-for s in form-typed-fields form-editor-number form-editor-choice form-editor-pinyin; do
+# The form's field editors and the signed 容缺 commitment come from tests/form_entry.rs.
+for s in form-typed-fields form-editor-number form-editor-choice form-editor-pinyin materials-commitment; do
   [[ -f target/screenshots/$s.png ]] && cp "target/screenshots/$s.png" "$out/$s.png"
 done
 echo "screenshots in $out/"

@@ -13,5 +13,6 @@ pub mod outbox;
 pub mod rating;
 pub mod receipt;
 pub mod runtime;
+pub mod signature;
 pub mod store;
 pub mod ui;

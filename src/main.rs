@@ -130,14 +130,7 @@ fn run(cfg: &Config) -> Result<(), String> {
         let _ = weak.upgrade_in_event_loop(move |app| kiosk::ui::apply(&app, &view));
     });
     let kiosk = Kiosk::start(cfg, devices, sink).map_err(|e| e.to_string())?;
-    let tx = kiosk.tx.clone();
-    let cell = kiosk.catalog_cell.clone();
-    app.global::<kiosk::ui::Kiosk>().on_act(move |name, arg| {
-        // The catalog in use now: tiles carry its indexes.
-        if let Some(ev) = kiosk::ui::intent(&name, arg, &cell.current()) {
-            let _ = tx.send(ev);
-        }
-    });
+    kiosk::ui::connect(&app, kiosk.tx.clone(), kiosk.catalog_cell.clone());
     tracing::info!(terminal = %cfg.terminal.id, "kiosk started");
     app.run().map_err(|e| e.to_string())
 }

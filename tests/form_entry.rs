@@ -40,7 +40,7 @@ fn pick(d: &common::Driver, pinyin: &'static str, ch: &str, shot: bool) {
 
 #[test]
 fn typed_fields_are_entered_on_screen_and_submitted() {
-    let (h, _) = common::run(|d, _| {
+    let (h, hands) = common::run(|d, hands| {
         d.wait_screen(ScreenId::Attract);
         d.tap("点击屏幕 开始办理");
         d.tap("企业办事（11）");
@@ -78,7 +78,24 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         d.type_digits("3");
         d.confirm_edit();
 
-        d.submit_from_form();
+        // 容缺: 食品安全管理制度 comes later, against a signed commitment.
+        d.tap("下一步");
+        d.wait_screen(ScreenId::Materials);
+        d.tap("容缺后补 食品安全管理制度");
+        d.wait_until(|app| app.global::<Kiosk>().get_committing());
+        d.tap("签名确认");
+        d.wait_until(|app| app.global::<Kiosk>().get_notice().contains("签名太短"));
+        let wave: Vec<(f32, f32)> =
+            (0..60).map(|i| (120.0 + i as f32 * 11.0, 180.0 + 70.0 * (i as f32 / 4.0).sin())).collect();
+        d.draw("签名区", wave);
+        d.shot("materials-commitment");
+        d.tap("签名确认");
+        d.wait_until(|app| !app.global::<Kiosk>().get_committing());
+        d.capture_all_materials();
+        d.tap("下一步");
+        d.wait_screen(ScreenId::Review);
+        d.tap("确认提交");
+        d.wait_screen(ScreenId::Receipt);
         d.tap("首页");
         d.wait_screen(ScreenId::Home);
 
@@ -107,6 +124,7 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         wait_row(d, "迁入地住所", "新乡8号");
         d.tap("首页");
         d.wait_screen(ScreenId::Home);
+        hands.clone()
     });
     let sim = h.kiosk.sim.as_ref().unwrap().sim.clone();
     let cases = common::eventually(Duration::from_secs(15), || {
@@ -121,4 +139,24 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
     assert_eq!(get("sign.size").value, "3");
     assert_eq!(get("applicant.name").source, "card");
     assert_eq!((get("org.name").value.as_str(), get("org.name").source.as_str()), ("", "e_cert"));
+
+    // The deferred material went with the signed commitment, and its notice was printed.
+    let deferred: Vec<&str> =
+        cases[0].materials.iter().filter(|m| m.state == "deferred").map(|m| m.key.as_str()).collect();
+    assert_eq!(
+        cases[0].commitments.len(),
+        1,
+        "{:?}",
+        cases[0].materials.iter().map(|m| (&m.key, &m.state)).collect::<Vec<_>>()
+    );
+    let c = &cases[0].commitments[0];
+    assert_eq!(deferred, [c.material_key.as_str()]);
+    assert!(c.due_date.len() == 10 && c.due_date.as_bytes()[4] == b'-', "{}", c.due_date);
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD.decode(&c.signature_png).unwrap();
+    let sig = image::load_from_memory(&png).unwrap().to_luma8();
+    let ink = sig.pixels().filter(|p| p.0[0] < 128).count();
+    assert!(ink > 1000, "the drawn stroke is in the signature: {ink} dark pixels");
+    let printed = hands.printer.wait_receipts(2, Duration::from_secs(10));
+    assert!(printed.iter().any(|r| r.text.contains("容缺补正告知书") && r.text.contains("食品安全管理制度")));
 }

@@ -123,6 +123,15 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             }
             extras::reset_go(&mut s, Screen::Guide);
         }
+        (Screen::Materials, Event::Sign(path)) => sign(&mut s, path),
+        (Screen::Materials, Event::CancelCommitment | Event::Back) if committing(&s) => {
+            if let Some(sess) = s.session.as_mut() {
+                sess.commitment = None;
+            }
+            s.notice = None;
+        }
+        // The commitment is on screen: other touches wait for it.
+        (Screen::Materials, Event::Capture(_) | Event::Defer(_) | Event::Next) if committing(&s) => {}
         (Screen::Materials, Event::Capture(i)) => capture(&mut s, i, &mut fx),
         (Screen::Materials, Event::Defer(i)) => defer(&mut s, i),
         (Screen::Materials, Event::Captured { slot, pages }) => {
@@ -329,6 +338,7 @@ fn form_next(s: &mut State, ctx: &Ctx) {
             name: m.name,
             required: m.required,
             deferrable: m.deferrable,
+            signature: None,
         })
         .collect();
     go(s, Screen::Materials);
@@ -348,11 +358,32 @@ fn capture(s: &mut State, i: usize, fx: &mut Vec<Effect>) {
     s.notice = None;
 }
 
+fn committing(s: &State) -> bool {
+    s.session.as_ref().is_some_and(|x| x.commitment.is_some())
+}
+
+/// 容缺: the material is deferred only once the citizen has signed the commitment.
 fn defer(s: &mut State, i: usize) {
-    let Some(slot) = s.session.as_mut().and_then(|x| x.materials.get_mut(i)) else { return };
+    let Some(sess) = s.session.as_mut() else { return };
+    let Some(slot) = sess.materials.get(i) else { return };
     if slot.deferrable && matches!(slot.state, SlotState::Todo | SlotState::Failed(_)) {
-        slot.state = SlotState::Deferred;
+        sess.commitment = Some(i);
+        s.notice = None;
     }
+}
+
+fn sign(s: &mut State, path: String) {
+    let Some(sess) = s.session.as_mut() else { return };
+    let Some(i) = sess.commitment else { return };
+    if let Err(e) = crate::signature::check(&path) {
+        s.notice = Some(e.citizen_message().into());
+        return;
+    }
+    let slot = &mut sess.materials[i];
+    slot.state = SlotState::Deferred;
+    slot.signature = Some(path);
+    sess.commitment = None;
+    s.notice = None;
 }
 
 fn materials_next(s: &mut State) {
@@ -384,6 +415,12 @@ fn submit(s: &mut State, ctx: &Ctx, fx: &mut Vec<Effect>) {
                 let value = if f.source == FieldSource::ECert { String::new() } else { f.value.clone() };
                 (f.key.clone(), value, f.source)
             })
+            .collect(),
+        commitments: sess
+            .materials
+            .iter()
+            .filter(|m| m.state == SlotState::Deferred)
+            .filter_map(|m| Some((m.key.clone(), m.signature.clone()?)))
             .collect(),
         delivery: sess.delivery,
         materials: sess.materials.iter().map(|m| (m.key.clone(), m.state.clone())).collect(),

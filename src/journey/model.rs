@@ -252,7 +252,12 @@ pub struct MaterialSlot {
     pub required: bool,
     pub deferrable: bool,
     pub state: SlotState,
+    /// The signed 容缺 commitment (pad strokes as SVG path data) when deferred.
+    pub signature: Option<String>,
 }
+
+/// Working days a deferred material may be brought in (容缺补正期限).
+pub const DEFERRAL_DAYS: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrintState {
@@ -291,6 +296,8 @@ pub struct Session {
     pub keep_profile: bool,
     /// The field being entered on the form, if any.
     pub editor: Option<Editor>,
+    /// The material whose 容缺 commitment is being signed, if any.
+    pub commitment: Option<usize>,
 }
 
 /// 一人一档 during one session. Nothing saved is shown or used before `Used`.
@@ -326,6 +333,7 @@ impl Session {
             profile: ProfileOffer::default(),
             keep_profile: false,
             editor: None,
+            commitment: None,
         }
     }
 }
@@ -335,6 +343,11 @@ impl Drop for Session {
         self.phone.zeroize();
         for f in &mut self.fields {
             f.value.zeroize();
+        }
+        for m in &mut self.materials {
+            if let Some(sig) = m.signature.as_mut() {
+                sig.zeroize();
+            }
         }
     }
 }
@@ -429,7 +442,12 @@ pub enum Event {
     Key(char),
     SetDelivery(Delivery),
     Capture(usize),
+    /// Materials: ask to defer the i-th material (opens the commitment to sign).
     Defer(usize),
+    /// The commitment signed: the pad's strokes as SVG path data.
+    Sign(String),
+    /// Close the commitment without deferring.
+    CancelCommitment,
     Rate(u8),
     ToggleReason(String),
     SubmitRating,
@@ -517,6 +535,8 @@ pub struct CaseDraft {
     pub phone: String,
     /// The merged form: (canonical key, value, provenance).
     pub form: Vec<(String, String, FieldSource)>,
+    /// Signed 容缺 commitments: (material key, pad strokes).
+    pub commitments: Vec<(String, String)>,
     pub delivery: Delivery,
     pub materials: Vec<(String, SlotState)>,
 }

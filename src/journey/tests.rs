@@ -47,6 +47,19 @@ fn to_materials() -> Vec<Event> {
     v
 }
 
+/// From the Materials screen: everything photographed, reviewed, submitted; the case queued.
+fn submit_draft(s: State, cat: &Catalog) -> Box<CaseDraft> {
+    let mut rest = capture_all(&s);
+    rest.extend([Event::Next, Event::Next]);
+    let (_, fx) = run_from(s, cat, rest);
+    fx.into_iter()
+        .find_map(|e| match e {
+            Effect::EnqueueCase(d) => Some(d),
+            _ => None,
+        })
+        .expect("a case queued")
+}
+
 fn capture_all(s: &State) -> Vec<Event> {
     let mut v = Vec::new();
     for (i, m) in s.session.as_ref().unwrap().materials.iter().enumerate() {
@@ -255,7 +268,7 @@ fn deferrable_material_can_be_deferred() {
     let mats = &s.session.as_ref().unwrap().materials;
     let bank = mats.iter().position(|m| m.key == "bank_card").unwrap();
     assert!(mats[bank].deferrable);
-    let (s, _) = run_from(s, &cat, vec![Event::Defer(bank)]);
+    let (s, _) = run_from(s, &cat, vec![Event::Defer(bank), Event::Sign(crate::signature::sample_path())]);
     assert_eq!(s.session.as_ref().unwrap().materials[bank].state, SlotState::Deferred);
 }
 
@@ -700,16 +713,7 @@ mod form_editor {
         ev.push(Event::Next);
         let (s, _) = run_from(s, &cat, ev);
         assert_eq!(s.screen, Screen::Materials, "{:?}", s.notice);
-        let mut rest = capture_all(&s);
-        rest.extend([Event::Next, Event::Next]);
-        let (_, fx) = run_from(s, &cat, rest);
-        let draft = fx
-            .iter()
-            .find_map(|e| match e {
-                Effect::EnqueueCase(d) => Some(d.clone()),
-                _ => None,
-            })
-            .unwrap();
+        let draft = submit_draft(s, &cat);
         let get = |k: &str| draft.form.iter().find(|f| f.0 == k).cloned().unwrap();
         assert_eq!(get("business.area"), ("business.area".into(), "45".into(), FieldSource::Typed));
         assert_eq!(get("business.scope").1, "冷食类食品制售");
@@ -732,4 +736,67 @@ fn device_findings_change_no_timer_and_show_on_start_screens_only() {
     let (s, _) = run_from(s, &cat, vec![Event::StartBundle("newborn".into())]);
     let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
     assert!(v.notice.is_empty(), "not repeated on every screen: {}", v.notice);
+}
+
+mod commitment {
+    use super::*;
+
+    fn to_restaurant_materials(cat: &Catalog) -> State {
+        let mut ev =
+            vec![Event::Tap, Event::StartBundle("restaurant".into()), Event::Next, Event::CardRead(applicant())];
+        let (s, _) = run(cat, std::mem::take(&mut ev));
+        let idx = |k: &str| s.session.as_ref().unwrap().fields.iter().position(|f| f.key == k).unwrap();
+        for (key, input) in [("business.area", "45"), ("sign.size", "2")] {
+            ev.push(Event::EditField(idx(key)));
+            ev.extend(input.chars().map(Event::Key));
+            ev.push(Event::EditDone);
+        }
+        ev.extend([Event::EditField(idx("business.scope")), Event::Pick(0), Event::EditDone]);
+        ev.extend(phone());
+        ev.push(Event::Next);
+        let (s, _) = run_from(s, cat, ev);
+        assert_eq!(s.screen, Screen::Materials, "{:?}", s.notice);
+        s
+    }
+
+    fn slot(s: &State, key: &str) -> (usize, MaterialSlot) {
+        let m = &s.session.as_ref().unwrap().materials;
+        let i = m.iter().position(|m| m.key == key).unwrap();
+        (i, m[i].clone())
+    }
+
+    #[test]
+    fn deferring_needs_a_signed_commitment() {
+        let cat = Catalog::seed();
+        let s = to_restaurant_materials(&cat);
+        let (i, _) = slot(&s, "food_safety_rules");
+        let (s, _) = run_from(s, &cat, vec![Event::Defer(i)]);
+        assert_eq!(s.session.as_ref().unwrap().commitment, Some(i));
+        assert_eq!(slot(&s, "food_safety_rules").1.state, SlotState::Todo, "not deferred before signing");
+        // Other touches wait; a scribble is refused; cancel keeps nothing.
+        let (s, _) = run_from(s, &cat, vec![Event::Next, Event::Capture(0), Event::Sign("M 1 1 L 3 2".into())]);
+        assert!(s.notice.as_ref().unwrap().contains("签名太短"));
+        assert_eq!(s.screen, Screen::Materials);
+        let (s, _) = run_from(s, &cat, vec![Event::CancelCommitment]);
+        assert_eq!(s.session.as_ref().unwrap().commitment, None);
+        assert_eq!(slot(&s, "food_safety_rules").1.state, SlotState::Todo);
+        // Signed: deferred with the strokes kept for the case.
+        let (s, _) = run_from(s, &cat, vec![Event::Defer(i), Event::Sign(crate::signature::sample_path())]);
+        let (_, m) = slot(&s, "food_safety_rules");
+        assert_eq!(m.state, SlotState::Deferred);
+        assert!(m.signature.is_some());
+        let draft = submit_draft(s, &cat);
+        assert_eq!(draft.commitments.len(), 1);
+        assert_eq!(draft.commitments[0].0, "food_safety_rules");
+    }
+
+    #[test]
+    fn a_material_that_cannot_wait_cannot_be_deferred() {
+        let cat = Catalog::seed();
+        let s = to_restaurant_materials(&cat);
+        let (i, m) = slot(&s, "premises_proof");
+        assert!(!m.deferrable);
+        let (s, _) = run_from(s, &cat, vec![Event::Defer(i)]);
+        assert_eq!(s.session.as_ref().unwrap().commitment, None);
+    }
 }

@@ -1,7 +1,7 @@
 //! Executes journey effects. Each result comes back to the journey as an event.
 
 use super::Shared;
-use crate::intake::{ApplicantDto, CaseSubmission, FormFieldDto, MaterialDto, RatingSubmission};
+use crate::intake::{ApplicantDto, CaseSubmission, CommitmentDto, FormFieldDto, MaterialDto, RatingSubmission};
 use crate::journey::{CaseDraft, Delivery, Device, Effect, Event, SlotState};
 use crate::receipt::{self, Site};
 use base64::Engine;
@@ -24,7 +24,7 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
             let now = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
             let mut jobs = vec![(receipt::intake_receipt(&data, &site, &now), true)];
             if !data.deferred.is_empty() {
-                jobs.push((receipt::deferral_notice(&data, &site, &now, 5), false));
+                jobs.push((receipt::deferral_notice(&data, &site, &now, crate::journey::DEFERRAL_DAYS), false));
             }
             print(sh, jobs);
         }
@@ -224,8 +224,19 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
                 .find(|(k, v, _)| k == "applicant.contact_address" && !v.is_empty())
                 .map_or_else(|| d.applicant.address.clone(), |(_, v, _)| v.clone())
         }),
-        // The journey does not capture a commitment signature yet.
-        commitments: Vec::new(),
+        // Signed on screen; a signature that cannot be drawn is not sent as a commitment.
+        commitments: d
+            .commitments
+            .iter()
+            .filter_map(|(key, strokes)| {
+                let png = crate::signature::to_png(strokes).ok()?;
+                Some(CommitmentDto {
+                    material_key: key.clone(),
+                    due_date: due_date(chrono::Local::now().date_naive(), crate::journey::DEFERRAL_DAYS),
+                    signature_png: b64.encode(png),
+                })
+            })
+            .collect(),
         materials: d
             .materials
             .iter()
@@ -245,6 +256,21 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
         source: "self_service_terminal".into(),
         submitted_at: chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
     }
+}
+
+/// The date `days` working days after `from` (weekends skipped; public holidays are
+/// the platform's to adjust), as YYYY-MM-DD.
+fn due_date(from: chrono::NaiveDate, days: u32) -> String {
+    use chrono::Datelike;
+    let mut d = from;
+    let mut left = days;
+    while left > 0 {
+        d = d.succ_opt().unwrap_or(d);
+        if d.weekday().number_from_monday() <= 5 {
+            left -= 1;
+        }
+    }
+    d.format("%Y-%m-%d").to_string()
 }
 
 fn enqueue(sh: &Arc<Shared>, draft: CaseDraft) {
@@ -326,4 +352,20 @@ fn store_rating(sh: &Arc<Shared>, r: crate::journey::RatingRecord) {
             Err(e) => tracing::error!(error = %e, "rating not stored"),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::due_date;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn due_dates_skip_weekends() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // Friday + 5 working days = next Friday; Wednesday + 5 = next Wednesday.
+        assert_eq!(due_date(d(2026, 11, 20), 5), "2026-11-27");
+        assert_eq!(due_date(d(2026, 11, 18), 5), "2026-11-25");
+        // Saturday + 1 = Monday.
+        assert_eq!(due_date(d(2026, 11, 21), 1), "2026-11-23");
+    }
 }

@@ -116,6 +116,8 @@ pub fn apply(app: &AppWindow, v: &View) {
     k.set_edit_options(model(e.options.iter().map(|(l, c)| ReasonItem { label: s(l), checked: *c }).collect()));
     k.set_edit_keys(model(e.keys.iter().map(|(l, c)| KeyItem { label: s(l), code: *c }).collect()));
     k.set_edit_cols(e.cols.max(1));
+    k.set_committing(v.commitment.is_some());
+    k.set_commitment_text(s(v.commitment.as_deref().unwrap_or_default()));
     k.set_phone(s(&v.phone));
     k.set_post_delivery(v.post_delivery);
     k.set_auto_summary(s(&v.auto_summary));
@@ -153,6 +155,25 @@ pub fn apply(app: &AppWindow, v: &View) {
         let buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(&p.rgb, p.width, p.height);
         k.set_preview(slint::Image::from_rgb8(buf));
     }
+}
+
+/// Wires the UI's touches to the journey: `act` intents and the signature pad.
+pub fn connect(
+    app: &AppWindow,
+    tx: crate::runtime::EventTx,
+    catalog: std::sync::Arc<crate::catalog::sync::CatalogCell>,
+) {
+    let k = app.global::<Kiosk>();
+    let t = tx.clone();
+    k.on_act(move |name, arg| {
+        // The catalog in use now: tiles carry its indexes.
+        if let Some(ev) = intent(&name, arg, &catalog.current()) {
+            let _ = t.send(ev);
+        }
+    });
+    k.on_signed(move |path| {
+        let _ = tx.send(Event::Sign(path.to_string()));
+    });
 }
 
 /// Turns a touch intent from the UI into a journey event.
@@ -195,6 +216,7 @@ pub fn intent(name: &str, arg: i32, cat: &Catalog) -> Option<Event> {
         "candidates" => Event::CandidatePage(arg == 1),
         "edit-done" => Event::EditDone,
         "edit-cancel" => Event::EditCancel,
+        "commit-cancel" => Event::CancelCommitment,
         _ => return None,
     })
 }

@@ -37,6 +37,8 @@ pub struct View {
     pub fields: Vec<FieldView>,
     /// The field editor, when one is open on the form.
     pub editor: Option<EditorView>,
+    /// The 容缺 commitment being signed: its text.
+    pub commitment: Option<String>,
     pub phone: String,
     pub post_delivery: bool,
     pub auto_summary: String,
@@ -245,6 +247,13 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 (m.name.clone(), words, code, m.required, can_defer)
             })
             .collect();
+        v.commitment = sess.commitment.and_then(|i| sess.materials.get(i)).map(|m| {
+            format!(
+                "本人申请对“{}”容缺受理，承诺在 {} 个工作日内补交该材料原件，并对所填信息的真实性负责。逾期未补齐的，同意按不予受理处理。",
+                m.name,
+                crate::journey::DEFERRAL_DAYS
+            )
+        });
         v.next_capture = sess
             .materials
             .iter()

@@ -138,15 +138,19 @@ impl Driver {
         }
     }
 
-    /// Photographs every material still to scan with the big button under the preview
-    /// (always in view), waiting for each to be accepted. Rows may be scrolled out of
-    /// view, so acceptance is read from the screen's model.
+    /// Photographs every material still to scan (not deferred), one after the other
+    /// with the big button under the preview, waiting for each to be accepted. Rows
+    /// may be scrolled out of view, so progress is read from the screen's model.
     pub fn capture_all_materials(&self) {
-        while let Some(first) = self.labels_with_prefix("拍摄 ").into_iter().next() {
-            self.tap(&first);
-            let name = first.trim_start_matches("拍摄 ").to_string();
+        use slint::Model;
+        loop {
+            let next = self.on_ui(|app| {
+                let k = app.global::<kiosk::ui::Kiosk>();
+                (k.get_next_capture() >= 0).then(|| k.get_next_capture_name().to_string())
+            });
+            let Some(name) = next else { break };
+            self.tap(&format!("拍摄 {name}"));
             self.wait_until(move |app| {
-                use slint::Model;
                 app.global::<kiosk::ui::Kiosk>().get_materials().iter().any(|m| m.name == name && m.state == 2)
             });
         }
@@ -161,6 +165,26 @@ impl Driver {
         self.wait_screen(ScreenId::Review);
         self.tap("确认提交");
         self.wait_screen(ScreenId::Receipt);
+    }
+
+    /// Draws `points` (logical pixels inside the element labelled `label`) as one
+    /// stroke with real pointer events.
+    pub fn draw(&self, label: &str, points: Vec<(f32, f32)>) {
+        let label = label.to_string();
+        self.on_ui(move |app| {
+            let e = ElementHandle::find_by_accessible_label(app, &label).next().expect("drawing area");
+            let o = e.absolute_position();
+            let w = app.window();
+            let at = |(x, y): (f32, f32)| LogicalPosition::new(o.x + x, o.y + y);
+            w.dispatch_event(WindowEvent::PointerMoved { position: at(points[0]) });
+            w.dispatch_event(WindowEvent::PointerPressed { position: at(points[0]), button: PointerEventButton::Left });
+            for &p in &points[1..] {
+                w.dispatch_event(WindowEvent::PointerMoved { position: at(p) });
+            }
+            let last = at(points[points.len() - 1]);
+            w.dispatch_event(WindowEvent::PointerReleased { position: last, button: PointerEventButton::Left });
+            w.dispatch_event(WindowEvent::PointerExited);
+        });
     }
 
     /// Opens the form's editor on the row labelled `label`.
@@ -274,12 +298,7 @@ pub fn run<R: Send + 'static>(script: impl FnOnce(&Driver, &Hands) -> R + Send +
         let _ = weak.upgrade_in_event_loop(move |app| kiosk::ui::apply(&app, &view));
     });
     let k = kiosk::app::Kiosk::start(&cfg, devices, sink).unwrap();
-    let (tx, catalog) = (k.tx.clone(), k.catalog.clone());
-    app.global::<kiosk::ui::Kiosk>().on_act(move |name, arg| {
-        if let Some(ev) = kiosk::ui::intent(&name, arg, &catalog) {
-            let _ = tx.send(ev);
-        }
-    });
+    kiosk::ui::connect(&app, k.tx.clone(), k.catalog_cell.clone());
     app.show().unwrap();
     let d = Driver::new(app.as_weak());
     let script = std::thread::spawn(move || {
