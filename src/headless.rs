@@ -52,8 +52,9 @@ pub fn demo_state(target: Screen, cat: &Catalog) -> State {
     let script: Vec<Event> = {
         let mut v =
             vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::CardRead(sample_applicant())];
+        v.push(Event::EditPhone);
         v.extend("13812345678".chars().map(Event::Key));
-        v.push(Event::Next);
+        v.extend([Event::EditDone, Event::Next]);
         v
     };
     let fault = |s: State, apply: &mut dyn FnMut(State, Event) -> State| {
@@ -115,4 +116,18 @@ pub fn demo_state(target: Screen, cat: &Catalog) -> State {
         s = apply(s, e);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_screen_has_a_demo_state_that_shows_it() {
+        let cat = Catalog::seed();
+        for target in Screen::ALL {
+            let s = demo_state(target, &cat);
+            assert_eq!(s.screen, target, "notice: {:?}", s.notice);
+        }
+    }
 }

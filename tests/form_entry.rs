@@ -53,7 +53,9 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         d.shot("form-typed-fields");
 
         // Not yet filled: the form says which, and stays.
+        d.edit_field("手机号码");
         d.type_digits("13812345678");
+        d.confirm_edit();
         d.tap("下一步");
         d.wait_until(|app| app.global::<Kiosk>().get_notice().contains("经营场所面积"));
 

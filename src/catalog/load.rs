@@ -232,6 +232,10 @@ impl Catalog {
                     return Err(e(format!("field `{f}` listed twice")));
                 }
             }
+            // Progress reaches the citizen by SMS: the kiosk asks every matter's phone.
+            if !m.fields.iter().any(|f| f == "applicant.phone") {
+                return Err(e("a matter must ask for `applicant.phone` (progress SMS)".into()));
+            }
             if m.promised_days > m.legal_days {
                 return Err(e("promised time limit exceeds the legal one".into()));
             }

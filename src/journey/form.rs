@@ -10,21 +10,15 @@ const TEXT_MAX: usize = 60;
 const NUMBER_MAX: usize = 10;
 const CODE_MAX: usize = 30;
 
-pub(super) fn phone_key(s: &mut State, c: char) {
-    let Some(sess) = s.session.as_mut() else { return };
-    match c {
-        '\u{8}' => {
-            sess.phone.pop();
-        }
-        '0'..='9' if sess.phone.len() < 11 => sess.phone.push(c),
-        _ => return,
+/// Opens the editor on the phone (every matter asks for it: progress SMS).
+pub(super) fn open_phone(s: &mut State) {
+    let i = s.session.as_ref().and_then(|x| x.fields.iter().position(|f| f.key == PHONE));
+    if let Some(i) = i {
+        open(s, i);
     }
-    // Edited by hand: the provenance is now "typed", whatever filled it before.
-    for f in sess.fields.iter_mut().filter(|f| f.key == "applicant.phone") {
-        f.source = FieldSource::Typed;
-    }
-    s.notice = None;
 }
+
+const PHONE: &str = "applicant.phone";
 
 pub(super) fn open(s: &mut State, i: usize) {
     let Some(sess) = s.session.as_mut() else { return };
@@ -32,6 +26,8 @@ pub(super) fn open(s: &mut State, i: usize) {
     let mut ed = Editor { field: i, text: String::new(), pinyin: String::new(), page: 0, chosen: Vec::new() };
     if f.input == Some(InputKind::Choice) {
         ed.chosen = f.options.iter().enumerate().filter(|(_, o)| chosen(&f.value, o)).map(|(n, _)| n).collect();
+    } else if f.key == PHONE {
+        ed.text = sess.phone.clone();
     } else if f.source == FieldSource::Typed || f.source == FieldSource::Default || f.source == FieldSource::Profile {
         ed.text = f.value.clone();
     }
@@ -78,7 +74,8 @@ pub(super) fn key(s: &mut State, c: char) {
             }
             len < TEXT_MAX && ed.pinyin.is_empty() && (c.is_ascii_digit() || "-（）#号".contains(c))
         }
-        InputKind::Choice | InputKind::Phone => false,
+        InputKind::Phone => c.is_ascii_digit() && len < 11,
+        InputKind::Choice => false,
     };
     if ok {
         ed.text.push(c);
@@ -150,6 +147,9 @@ pub(super) fn done(s: &mut State) {
     let i = ed.field;
     sess.editor = None;
     let f = &mut sess.fields[i];
+    if f.key == PHONE {
+        sess.phone = value.clone();
+    }
     f.value = value;
     f.source = FieldSource::Typed;
     s.notice = None;
@@ -183,6 +183,8 @@ pub fn check(kind: Option<InputKind>, options: &[String], ed: &Editor) -> Result
         Some(InputKind::Text) if !ed.pinyin.is_empty() => Err("请先点选拼音对应的汉字".into()),
         Some(InputKind::Text) if t.chars().count() < 2 => Err("请至少输入 2 个字".into()),
         Some(InputKind::Text) => Ok(t.to_string()),
-        Some(InputKind::Phone) | None => Err("此项不能在这里修改".into()),
+        Some(InputKind::Phone) if super::valid_mobile(t) => Ok(t.to_string()),
+        Some(InputKind::Phone) => Err("请输入11位手机号码（1开头），用于接收办理进度短信".into()),
+        None => Err("此项不能在这里修改".into()),
     }
 }

@@ -101,8 +101,8 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             fx.push(Effect::StopCardReading);
             go(&mut s, Screen::Guide);
         }
-        (Screen::Form, Event::Key(c)) if editing(&s) => form::key(&mut s, c),
-        (Screen::Form, Event::Key(c)) => form::phone_key(&mut s, c),
+        (Screen::Form, Event::Key(c)) => form::key(&mut s, c),
+        (Screen::Form, Event::EditPhone) => form::open_phone(&mut s),
         (Screen::Form, Event::EditField(i)) => form::open(&mut s, i),
         (Screen::Form, Event::Pick(i)) => form::pick(&mut s, i),
         (Screen::Form, Event::CandidatePage(next)) => form::page(&mut s, next),
@@ -315,7 +315,9 @@ fn editing(s: &State) -> bool {
 
 fn form_next(s: &mut State, ctx: &Ctx) {
     let Some(sess) = s.session.as_mut() else { return };
-    let missing: Vec<&str> = sess.fields.iter().filter(|f| f.missing()).map(|f| f.label.as_str()).collect();
+    // The phone has its own box and message below.
+    let missing: Vec<&str> =
+        sess.fields.iter().filter(|f| f.missing() && f.key != "applicant.phone").map(|f| f.label.as_str()).collect();
     if !missing.is_empty() {
         s.notice = Some(format!("还需要填写：{}（点该项填写）", missing.join("、")));
         return;

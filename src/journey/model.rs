@@ -193,10 +193,9 @@ pub struct FormField {
 }
 
 impl FormField {
-    /// Entered on the form's own editor: typed fields and changeable defaults, not the
-    /// phone (it has its box under the list).
+    /// Entered on the form's editor: typed fields and changeable defaults.
     pub fn editable(&self) -> bool {
-        self.input.is_some_and(|k| k != InputKind::Phone)
+        self.input.is_some()
     }
 
     /// A typed field still empty: the form cannot go on without it.
@@ -468,6 +467,8 @@ pub enum Event {
     DeleteProfile,
     /// Form: open the editor on the i-th field of the merged form.
     EditField(usize),
+    /// Form: open the editor on the phone.
+    EditPhone,
     /// Editor: pick the i-th shown candidate character, or toggle the i-th option.
     Pick(usize),
     /// Editor: next (true) or previous candidate page.

@@ -36,8 +36,12 @@ fn to_form() -> Vec<Event> {
     vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next, Event::CardRead(applicant())]
 }
 
+/// The phone typed on its editor and confirmed.
 fn phone() -> Vec<Event> {
-    "13812345678".chars().map(Event::Key).collect()
+    let mut v = vec![Event::EditPhone];
+    v.extend("13812345678".chars().map(Event::Key));
+    v.push(Event::EditDone);
+    v
 }
 
 fn to_materials() -> Vec<Event> {
@@ -199,19 +203,27 @@ fn identify_back_stops_reader() {
 fn phone_keypad_validates() {
     let cat = Catalog::seed();
     let mut ev = to_form();
-    ev.extend("1381234".chars().map(Event::Key));
-    ev.push(Event::Next);
+    // Keys outside an editor do nothing; an empty phone blocks the form.
+    ev.extend([Event::Key('1'), Event::Next]);
     let (s, _) = run(&cat, ev);
     assert_eq!(s.screen, Screen::Form);
     assert!(s.notice.as_ref().unwrap().contains("11位"));
+    assert!(s.session.as_ref().unwrap().phone.is_empty());
+    // Too short: the editor says so and stays open.
+    let mut ev = vec![Event::EditPhone];
+    ev.extend("1381234".chars().map(Event::Key));
+    ev.push(Event::EditDone);
+    let (s, _) = run_from(s, &cat, ev);
+    assert!(s.session.as_ref().unwrap().editor.is_some());
+    assert!(s.notice.as_ref().unwrap().contains("11位"));
+    // At most 11 digits; delete works.
     let mut ev: Vec<Event> = "56789999".chars().map(Event::Key).collect();
-    ev.push(Event::Key('\u{8}'));
-    ev.push(Event::SetDelivery(Delivery::Post));
+    ev.extend([Event::Key('\u{8}'), Event::Key('8'), Event::EditDone, Event::SetDelivery(Delivery::Post)]);
     let (s, _) = run_from(s, &cat, ev);
     let sess = s.session.as_ref().unwrap();
-    assert_eq!(sess.phone, "1381234567");
+    assert_eq!(sess.phone, "13812345678");
     assert_eq!(sess.delivery, Delivery::Post);
-    let (s, _) = run_from(s, &cat, vec![Event::Key('8'), Event::Next]);
+    let (s, _) = run_from(s, &cat, vec![Event::Next]);
     assert_eq!(s.screen, Screen::Materials);
     let (s, _) = run_from(s, &cat, vec![Event::Back, Event::Back]);
     assert_eq!(s.screen, Screen::Guide);
@@ -482,8 +494,9 @@ mod profile_and_search {
         assert_eq!(field(&s, "applicant.phone").source, FieldSource::Profile);
         assert_eq!(field(&s, "applicant.name").source, FieldSource::Card);
         // Editing the phone makes it typed.
-        let (s, _) = run_from(s, &cat, vec![Event::Key('\u{8}'), Event::Key('2')]);
+        let (s, _) = run_from(s, &cat, vec![Event::EditPhone, Event::Key('\u{8}'), Event::Key('2'), Event::EditDone]);
         assert_eq!(field(&s, "applicant.phone").source, FieldSource::Typed);
+        assert_eq!(s.session.as_ref().unwrap().phone, "13900001112");
     }
 
     #[test]

@@ -212,6 +212,7 @@ pub fn intent(name: &str, arg: i32, cat: &Catalog) -> Option<Event> {
         "keep-profile" => Event::ToggleKeepProfile,
         "delete-profile" => Event::DeleteProfile,
         "edit" => Event::EditField(idx?),
+        "edit-phone" => Event::EditPhone,
         "pick" => Event::Pick(idx?),
         "candidates" => Event::CandidatePage(arg == 1),
         "edit-done" => Event::EditDone,

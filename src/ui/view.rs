@@ -126,7 +126,10 @@ fn editor_view(sess: &crate::journey::Session) -> Option<EditorView> {
             v.hint = if f.multiple { "可以选择多项".into() } else { "请选择一项".into() };
             v.options = f.options.iter().enumerate().map(|(i, o)| (o.clone(), ed.chosen.contains(&i))).collect();
         }
-        InputKind::Phone => return None,
+        InputKind::Phone => {
+            v.hint = "请输入11位手机号码，用于接收办理进度短信".into();
+            (v.keys, v.cols) = (keys("1234567890"), 3);
+        }
     }
     Some(v)
 }
@@ -218,7 +221,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             .collect();
         v.editor = editor_view(sess);
         let auto = sess.fields.iter().filter(|f| f.source != FieldSource::Typed).count();
-        let to_type = sess.fields.iter().filter(|f| f.missing()).count();
+        let to_type = sess.fields.iter().filter(|f| f.missing() && f.key != "applicant.phone").count();
         v.auto_summary = if to_type == 0 {
             format!("共 {} 项，已自动填写 {} 项，您只需填写手机号码", sess.fields.len(), auto)
         } else {
