@@ -113,7 +113,9 @@ impl Kiosk {
         let worker = Worker::new(store.clone(), sealer.clone(), client, wake.clone());
         rt.spawn(worker.run());
 
+        let in_session = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let services = Services {
+            in_session: in_session.clone(),
             catalog: cell.clone(),
             profiles,
             store: store.clone(),
@@ -129,6 +131,7 @@ impl Kiosk {
             cfg.terminal.id.clone(),
             Duration::from_secs(cfg.terminal.heartbeat_secs),
             tx.clone(),
+            in_session,
         ));
         Ok(Kiosk { rt, tx, store, sim, catalog, catalog_cell: cell, outbox_wake: wake })
     }

@@ -2,10 +2,12 @@
 //! types a syllable (or its start) and picks a character. No crate offers pinyin →
 //! character lookup; the table is built once from the `pinyin` crate over GB 2312.
 //!
-//! Candidates are ordered: exact syllable before longer ones, GB 2312 level-1
-//! (the 3,755 common characters) before level 2, then code order (by reading).
+//! Every reading of a character is indexed (长 under chang and zhang), and ü is typed
+//! as v (lv → 绿, nv → 女), as on every Chinese keyboard. Candidates are ordered:
+//! exact syllable before longer ones, GB 2312 level-1 (the 3,755 common characters)
+//! before level 2, then code order (by reading).
 
-use pinyin::ToPinyin;
+use pinyin::ToPinyinMulti;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -23,8 +25,12 @@ fn table() -> &'static BTreeMap<String, Vec<char>> {
                 let bytes = [hi, lo];
                 let (s, _, bad) = encoding_rs::GBK.decode(&bytes);
                 let Some(c) = s.chars().next().filter(|_| !bad) else { continue };
-                if let Some(p) = c.to_pinyin() {
-                    t.entry(p.plain().to_string()).or_default().push(c);
+                for p in c.to_pinyin_multi().into_iter().flatten() {
+                    let key = p.plain().replace('ü', "v");
+                    let list = t.entry(key).or_default();
+                    if !list.contains(&c) {
+                        list.push(c);
+                    }
                 }
             }
         }
@@ -80,15 +86,26 @@ mod tests {
     }
 
     #[test]
+    fn every_reading_and_u_umlaut_as_v() {
+        // Street names: 长江路, 重庆路, 绿城路; surnames 吕, 单.
+        assert!(candidates("chang").contains(&'长') && candidates("zhang").contains(&'长'));
+        assert!(candidates("chong").contains(&'重'));
+        assert!(candidates("lv").contains(&'绿') && candidates("lv").contains(&'吕'));
+        assert!(candidates("nv").contains(&'女'));
+        assert!(candidates("shan").contains(&'单'));
+        assert!(is_prefix("v") || is_prefix("lv"));
+    }
+
+    #[test]
     fn prefix_lists_exact_syllable_first_and_refuses_dead_ends() {
         let c = candidates("zh");
         assert!(c.contains(&'中') && c.contains(&'张'));
         let s = candidates("shi");
         assert!(!s.is_empty());
-        // "shi" exact before "shiz…"-less longer syllables like "shou"? No: only syllables starting "shi".
-        assert!(s.iter().all(|ch| ch.to_pinyin().unwrap().plain().starts_with("shi")));
+        // Only syllables that start with "shi" (shi itself; there is no longer one).
+        assert!(s.iter().all(|ch| ch.to_pinyin_multi().unwrap().into_iter().any(|p| p.plain().starts_with("shi"))));
         assert!(is_prefix("zhu") && is_prefix("x"));
-        assert!(!is_prefix("zx") && !is_prefix("v"));
+        assert!(!is_prefix("zx") && !is_prefix("vv"));
         assert!(candidates("qq").is_empty());
     }
 

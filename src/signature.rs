@@ -27,16 +27,26 @@ impl SignatureError {
     }
 }
 
-/// Strokes as lists of points.
+/// More points than a signature has: the pad sends one per pointer move.
+const MAX_POINTS: usize = 20_000;
+
+/// Strokes as lists of points, each on the pad (anything else is refused, so drawing
+/// is bounded whatever the string holds).
 pub fn parse(path: &str) -> Result<Vec<Vec<(f32, f32)>>, SignatureError> {
     let mut strokes: Vec<Vec<(f32, f32)>> = Vec::new();
     let mut it = path.split_whitespace();
+    let mut n = 0;
     while let Some(cmd) = it.next() {
         let (Some(x), Some(y)) = (it.next(), it.next()) else { return Err(SignatureError::Unreadable) };
         let (x, y): (f32, f32) = match (x.parse(), y.parse()) {
             (Ok(x), Ok(y)) => (x, y),
             _ => return Err(SignatureError::Unreadable),
         };
+        let on_pad = |v: f32, max: u32| v.is_finite() && (-10.0..=max as f32 + 10.0).contains(&v);
+        n += 1;
+        if !on_pad(x, PAD_W) || !on_pad(y, PAD_H) || n > MAX_POINTS {
+            return Err(SignatureError::Unreadable);
+        }
         match cmd {
             "M" => strokes.push(vec![(x, y)]),
             "L" => match strokes.last_mut() {
@@ -132,5 +142,11 @@ mod tests {
         assert_eq!(check("M 1"), Err(SignatureError::Unreadable));
         assert_eq!(check("Q 1 2"), Err(SignatureError::Unreadable));
         assert!(check("M 1 2 L x 3").is_err());
+        // Off the pad, not numbers, or endless: refused before any drawing.
+        assert_eq!(check(&sample_path().replace("L 115", "L inf")), Err(SignatureError::Unreadable));
+        assert_eq!(check(&sample_path().replace("L 115", "L NaN")), Err(SignatureError::Unreadable));
+        assert_eq!(check(&sample_path().replace("L 115", "L 1e30")), Err(SignatureError::Unreadable));
+        let endless = format!("{}{}", sample_path(), "L 300 100 L 310 120 ".repeat(MAX_POINTS));
+        assert_eq!(check(&endless), Err(SignatureError::Unreadable));
     }
 }

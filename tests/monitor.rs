@@ -55,6 +55,22 @@ fn idle_kiosk_reports_device_changes_to_host_and_platform() {
     for want in ["printer: ok → fault", "paper: ok → out", "idcard: ok → offline", "idcard: offline → ok"] {
         assert!(changes.contains(&want), "{want} in {changes:?}");
     }
+    // While a citizen's session is open the devices are left alone: an unplug is
+    // noticed only once the session has ended.
+    use kiosk::journey::Event;
+    k.tx.send(Event::Tap).unwrap();
+    k.tx.send(Event::StartBundle("newborn".into())).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    reader.unplug();
+    std::thread::sleep(Duration::from_secs(3));
+    let offline = |k: &kiosk::app::Kiosk| {
+        k.store.audit_kinds().unwrap().iter().filter(|(_, d)| d == "idcard: ok → offline").count()
+    };
+    assert_eq!(offline(&k), 1, "no probe during the session");
+    k.tx.send(Event::Home).unwrap();
+    common::eventually(Duration::from_secs(20), || (offline(&k) == 2).then_some(()));
+    reader.replug().unwrap();
+
     // Idle checks never asked for a card: SAM reset, status and id only.
     let log = reader.command_log();
     assert!(log.contains(&(0x11, 0xFF)));

@@ -49,7 +49,12 @@ impl Catalog {
     /// chosen sub-items. None if the bundle is unknown.
     pub fn notice(&self, bundle_id: &str, selected: &[String]) -> Option<Notice> {
         let b = self.bundle(bundle_id)?;
-        let chosen: Vec<_> = selected.iter().filter(|c| b.matters.contains(c)).filter_map(|c| self.matter(c)).collect();
+        // Only this bundle's sub-items count (a sync may have changed the bundle).
+        let selected: Vec<String> = selected.iter().filter(|c| b.matters.contains(c)).cloned().collect();
+        let chosen: Vec<_> = selected.iter().filter_map(|c| self.matter(c)).collect();
+        if chosen.is_empty() {
+            return None;
+        }
         let matters = chosen
             .iter()
             .map(|m| MatterNotice {
@@ -69,7 +74,7 @@ impl Catalog {
             })
             .collect();
         let materials = self
-            .merged_materials(selected)
+            .merged_materials(&selected)
             .into_iter()
             .map(|m| MaterialLine {
                 counts: match (m.originals, m.copies) {
@@ -90,16 +95,18 @@ impl Catalog {
                 note: m.note,
             })
             .collect();
+        // Each fee with the matters that charge it.
         let mut fees: Vec<String> = Vec::new();
-        for f in chosen.iter().map(|m| &m.fee).filter(|f| *f != "不收费") {
-            if !fees.contains(f) {
-                fees.push(f.clone());
+        for m in chosen.iter().filter(|m| m.fee != "不收费") {
+            let line = format!("{}：{}", m.name, m.fee);
+            if !fees.contains(&line) {
+                fees.push(line);
             }
         }
         Some(Notice {
             title: b.name.clone(),
             lead_department: b.lead_department.clone(),
-            departments: self.departments(selected),
+            departments: self.departments(&selected),
             matters,
             materials,
             promised_days: chosen.iter().map(|m| m.promised_days).max().unwrap_or(0),

@@ -536,6 +536,52 @@ mod tests {
     }
 
     #[test]
+    fn ranked_answers_equal_a_brute_force_ranking_with_keywords_and_bundles() {
+        let words =
+            ["新生儿", "出生", "营业执照", "社会保障卡", "住房公积金", "餐饮", "退役军人", "注销", "MRI", "第3类"];
+        let mut x: u32 = 12345;
+        let mut rnd = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as usize % n
+        };
+        let mut items: Vec<(Target, String, Vec<String>)> = Vec::new();
+        for i in 0..300 {
+            let name = format!("{}{}{}", words[rnd(10)], words[rnd(10)], ["办理", "登记", "申请"][rnd(3)]);
+            let kw: Vec<String> = (0..rnd(3)).map(|_| words[rnd(10)].to_string()).collect();
+            let target = if i % 7 == 0 { Target::Bundle(i) } else { Target::Matter(i) };
+            items.push((target, name, kw));
+        }
+        let index = Index::from_items(items.iter().map(|(t, n, k)| (*t, n.as_str(), &k[..])));
+        let queries = [
+            "x", "xs", "xse", "zh", "zhizhao", "shbzk", "gjj", "gong", "cy", "canyin", "tyjr", "zx", "mri", "m", "3",
+            "第3", "出生", "登记", "zz", "q",
+        ];
+        for q in queries {
+            let ascii = q.bytes().all(|b| b.is_ascii_alphanumeric());
+            let mut want: Vec<(Reverse<u32>, u32, usize)> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (t, n, kw))| {
+                    let name = Text::new(n).score_reference(q, ascii);
+                    let kw = kw.iter().map(|k| Text::new(k).score_reference(q, ascii)).max().unwrap_or(0) / 2;
+                    let s = name.max(kw);
+                    let bonus = if matches!(t, Target::Bundle(_)) { BUNDLE_BONUS } else { 0 };
+                    (s > 0).then(|| (Reverse(s + bonus), n.chars().count() as u32, i))
+                })
+                .collect();
+            want.sort_unstable();
+            for limit in [1, 8, 40] {
+                let got: Vec<(u32, String)> = index.search(q, limit).into_iter().map(|h| (h.score, h.name)).collect();
+                let exp: Vec<(u32, String)> =
+                    want.iter().take(limit).map(|(Reverse(s), _, i)| (*s, items[*i].1.clone())).collect();
+                assert_eq!(got, exp, "{q} / {limit}");
+            }
+        }
+    }
+
+    #[test]
     fn first_keystroke_answers_match_a_full_scan() {
         let names: Vec<String> = (0..300).map(|i| format!("事项{i}号申请登记备案")).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();

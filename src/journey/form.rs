@@ -4,6 +4,7 @@
 use super::{gb11643_valid, Editor, State};
 use crate::catalog::{FieldSource, InputKind};
 use crate::ime;
+use zeroize::Zeroize;
 
 /// Longest value the editor takes; addresses fit, runaway input does not.
 const TEXT_MAX: usize = 60;
@@ -148,8 +149,10 @@ pub(super) fn done(s: &mut State) {
     sess.editor = None;
     let f = &mut sess.fields[i];
     if f.key == PHONE {
+        sess.phone.zeroize();
         sess.phone = value.clone();
     }
+    f.value.zeroize();
     f.value = value;
     f.source = FieldSource::Typed;
     s.notice = None;

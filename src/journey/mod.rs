@@ -381,10 +381,11 @@ fn sign(s: &mut State, path: String) {
         s.notice = Some(e.citizen_message().into());
         return;
     }
-    let slot = &mut sess.materials[i];
-    slot.state = SlotState::Deferred;
-    slot.signature = Some(path);
     sess.commitment = None;
+    if let Some(slot) = sess.materials.get_mut(i) {
+        slot.state = SlotState::Deferred;
+        slot.signature = Some(path);
+    }
     s.notice = None;
 }
 

@@ -221,6 +221,7 @@ pub struct Editor {
 impl Drop for Editor {
     fn drop(&mut self) {
         self.text.zeroize();
+        self.pinyin.zeroize();
     }
 }
 
@@ -540,6 +541,18 @@ pub struct CaseDraft {
     pub commitments: Vec<(String, String)>,
     pub delivery: Delivery,
     pub materials: Vec<(String, SlotState)>,
+}
+
+impl Drop for CaseDraft {
+    fn drop(&mut self) {
+        self.phone.zeroize();
+        for (_, value, _) in &mut self.form {
+            value.zeroize();
+        }
+        for (_, strokes) in &mut self.commitments {
+            strokes.zeroize();
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -692,6 +692,10 @@ mod form_editor {
         assert!(s.notice.as_ref().unwrap().contains("校验"));
         let (s, _) = run_from(s, &cat, vec![Event::Key('\u{8}'), Event::Key('6'), Event::Key('X'), Event::EditDone]);
         assert_eq!(field(&s, "medical.family_id").value, "410702199003070046");
+        // On screen it is masked like the applicant's own number.
+        let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
+        let row = v.fields.iter().find(|f| f.label.contains("共济家属")).unwrap();
+        assert_eq!(row.value, "4107**********0046");
     }
 
     #[test]

@@ -279,7 +279,9 @@ fn enqueue(sh: &Arc<Shared>, draft: CaseDraft) {
         let terminal = sh.services.terminal.id.clone();
         let res = sh.services.store.enqueue_case(&terminal, |local_no| {
             let case = case_submission(&sh, &draft, local_no);
-            sh.services.sealer.seal(&serde_json::to_vec(&case).unwrap_or_default())
+            // The plaintext is wiped as soon as it is sealed.
+            let plain = zeroize::Zeroizing::new(serde_json::to_vec(&case).unwrap_or_default());
+            sh.services.sealer.seal(&plain)
         });
         match res {
             Ok(local_no) => {

@@ -14,7 +14,7 @@ use crate::store::Store;
 use crate::ui::view::{self, View};
 use kiosk_hardware::{DocumentScanner, IdCardReader, ReceiptPrinter, ScannedPage};
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, Notify};
 
@@ -62,6 +62,8 @@ pub struct Services {
     /// Wakes the outbox worker when something was queued.
     pub outbox_wake: Arc<Notify>,
     pub terminal: TerminalInfo,
+    /// Set while a citizen's session is open: the device monitor leaves devices alone.
+    pub in_session: Arc<AtomicBool>,
 }
 
 /// Receives each new view; the UI implements it with `invoke_from_event_loop`.
@@ -144,6 +146,7 @@ pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, 
             if before.0 != state.screen {
                 tracing::info!(screen = state.screen.name(), "screen");
             }
+            sh.services.in_session.store(state.session.is_some(), Ordering::Relaxed);
             push_view(&sh, view::build(&state, &catalog, &sh.services.terminal.progress_url));
             effects::sync_preview(&sh, state.screen == journey::Screen::Materials);
             for e in fx {

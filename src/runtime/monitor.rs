@@ -1,5 +1,5 @@
-//! Idle-time device monitor and heartbeat. Every `heartbeat_secs` it asks each device
-//! whether it is alive (reader: SAM status 11 FF, never a card command; printer: DLE
+//! Idle-time device monitor and heartbeat. Every `heartbeat_secs`, while no session is
+//! open, it asks each device whether it is alive (reader: SAM status 11 FF, never a card command; printer: DLE
 //! EOT; camera: open), records changes in the audit log as host alerts, and sends the
 //! platform a heartbeat with device states, paper and queue depth, so the host branch
 //! and the platform's operations desk know before a citizen finds out.
@@ -10,6 +10,7 @@ use crate::journey::{DeviceHealth, Event};
 use crate::store::Store;
 use kiosk_hardware::{IdCardStatus, PrinterStatus, ScannerStatus};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
@@ -108,13 +109,22 @@ pub async fn run(
     terminal: String,
     every: Duration,
     tx: EventTx,
+    in_session: Arc<AtomicBool>,
 ) {
     let mut iv = tokio::time::interval(every);
+    iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last = Health::default();
     loop {
         iv.tick().await;
-        let (d, prev) = (devices.clone(), last.clone());
-        let Ok(now) = tokio::task::spawn_blocking(move || probe(&d, &prev)).await else { continue };
+        // A citizen is using the kiosk: devices are left to the journey (a reader
+        // reconnect now could make the card on it read twice); the last look stands.
+        let now = if in_session.load(Ordering::Relaxed) {
+            last.clone()
+        } else {
+            let (d, prev) = (devices.clone(), last.clone());
+            let Ok(now) = tokio::task::spawn_blocking(move || probe(&d, &prev)).await else { continue };
+            now
+        };
         for change in changes(&last, &now) {
             // A first look that finds everything fine is not news.
             if last.devices.is_empty() && change.ends_with("→ ok") {

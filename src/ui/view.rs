@@ -152,11 +152,13 @@ fn source_label(s: FieldSource) -> &'static str {
     }
 }
 
-/// The ID number is shown masked, out of sight of people standing behind the citizen.
-fn shown_value(key: &str, value: &str) -> String {
-    match key {
-        "applicant.id_number" => mask_id(value),
-        _ => value.to_string(),
+/// ID numbers (the applicant's, a family member's) are shown masked, out of sight of
+/// people standing behind the citizen.
+fn shown_value(f: &crate::journey::FormField) -> String {
+    if f.key == "applicant.id_number" || f.input == Some(crate::catalog::InputKind::IdNumber) {
+        mask_id(&f.value)
+    } else {
+        f.value.clone()
     }
 }
 
@@ -209,7 +211,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             .into_iter()
             .map(|(i, f)| FieldView {
                 label: f.label.clone(),
-                value: if f.missing() { "点此填写 ›".into() } else { shown_value(&f.key, &f.value) },
+                value: if f.missing() { "点此填写 ›".into() } else { shown_value(f) },
                 source: match f.source {
                     FieldSource::Typed if !f.value.is_empty() => "本人填写 · 可修改".into(),
                     src if f.editable() && src != FieldSource::Typed => format!("{} · 可修改", source_label(src)),
