@@ -7,7 +7,7 @@
 //! exact syllable before longer ones, GB 2312 level-1 (the 3,755 common characters)
 //! before level 2, then code order (by reading).
 
-use pinyin::ToPinyinMulti;
+use pinyin::{ToPinyin, ToPinyinMulti};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -18,23 +18,32 @@ pub const PAGE: usize = 8;
 fn table() -> &'static BTreeMap<String, Vec<char>> {
     static T: OnceLock<BTreeMap<String, Vec<char>>> = OnceLock::new();
     T.get_or_init(|| {
-        let mut t: BTreeMap<String, Vec<char>> = BTreeMap::new();
+        // (level, reading is not the usual one, character) per syllable, in code order.
+        let mut t: BTreeMap<String, Vec<(u8, bool, char)>> = BTreeMap::new();
         // GB 2312 hanzi rows: 0xB0..=0xD7 level 1, 0xD8..=0xF7 level 2.
         for hi in 0xB0u8..=0xF7 {
+            let level = if hi <= 0xD7 { 1 } else { 2 };
             for lo in 0xA1u8..=0xFE {
                 let bytes = [hi, lo];
                 let (s, _, bad) = encoding_rs::GBK.decode(&bytes);
                 let Some(c) = s.chars().next().filter(|_| !bad) else { continue };
+                let usual = c.to_pinyin().map(|p| p.plain());
                 for p in c.to_pinyin_multi().into_iter().flatten() {
-                    let key = p.plain().replace('ü', "v");
-                    let list = t.entry(key).or_default();
-                    if !list.contains(&c) {
-                        list.push(c);
+                    let list = t.entry(p.plain().replace('ü', "v")).or_default();
+                    if !list.iter().any(|e| e.2 == c) {
+                        list.push((level, Some(p.plain()) != usual, c));
                     }
                 }
             }
         }
-        t
+        // Common characters first; among them, those usually read this way (新 before
+        // 款 for xin, which reads so only in old texts). The sort is stable.
+        t.into_iter()
+            .map(|(k, mut v)| {
+                v.sort_by_key(|e| (e.0, e.1));
+                (k, v.into_iter().map(|e| e.2).collect())
+            })
+            .collect()
     })
 }
 
@@ -83,6 +92,9 @@ mod tests {
         assert!(lu < rare);
         assert!(candidates("hao").contains(&'号'));
         assert!(candidates("xin").contains(&'新'));
+        // A rare second reading does not push the usual characters back.
+        let xin = candidates("xin");
+        assert!(xin.iter().position(|&c| c == '新') < xin.iter().position(|&c| c == '款'));
     }
 
     #[test]
