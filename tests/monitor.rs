@@ -23,8 +23,17 @@ fn idle_kiosk_reports_device_changes_to_host_and_platform() {
     let reader = rig.idcard.clone().unwrap();
     let printer = rig.printer.as_ref().unwrap().handle.clone();
     let shown = Arc::new(Mutex::new(String::new()));
-    let sink = shown.clone();
-    let k = kiosk::app::Kiosk::start(&cfg, devices, Arc::new(move |v| *sink.lock().unwrap() = v.notice)).unwrap();
+    let screen = Arc::new(Mutex::new(None));
+    let (sink, sink_screen) = (shown.clone(), screen.clone());
+    let k = kiosk::app::Kiosk::start(
+        &cfg,
+        devices,
+        Arc::new(move |v| {
+            *sink_screen.lock().unwrap() = v.screen;
+            *sink.lock().unwrap() = v.notice;
+        }),
+    )
+    .unwrap();
     let notice_contains =
         |text: &str| common::eventually(Duration::from_secs(20), || shown.lock().unwrap().contains(text).then_some(()));
 
@@ -60,7 +69,10 @@ fn idle_kiosk_reports_device_changes_to_host_and_platform() {
     use kiosk::journey::Event;
     k.tx.send(Event::Tap).unwrap();
     k.tx.send(Event::StartBundle("newborn".into())).unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // The session is open once its first screen is shown.
+    common::eventually(Duration::from_secs(20), || {
+        (*screen.lock().unwrap() == Some(kiosk::journey::Screen::Guide)).then_some(())
+    });
     reader.unplug();
     std::thread::sleep(Duration::from_secs(3));
     let offline = |k: &kiosk::app::Kiosk| {
