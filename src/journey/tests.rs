@@ -808,6 +808,20 @@ mod commitment {
     }
 
     #[test]
+    fn review_shows_what_was_typed_and_where_the_post_goes() {
+        let cat = Catalog::seed();
+        let s = to_restaurant_materials(&cat);
+        let mut ev = capture_all(&s);
+        ev.push(Event::Next);
+        let (s, _) = run_from(s, &cat, ev);
+        assert_eq!(s.screen, Screen::Review);
+        let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
+        let typed = v.review.iter().find(|(h, _)| h == "填写的信息").map(|(_, b)| b.clone()).unwrap();
+        assert!(typed.contains("经营场所面积（平方米）：45") && typed.contains("热食类食品制售"), "{typed}");
+        assert!(!typed.contains("1381234"), "the phone is shown with the applicant");
+    }
+
+    #[test]
     fn a_material_that_cannot_wait_cannot_be_deferred() {
         let cat = Catalog::seed();
         let s = to_restaurant_materials(&cat);

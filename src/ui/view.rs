@@ -274,6 +274,13 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             .map(|m| format!("· {}（{}）", m.name, m.department))
             .collect();
         if let Some(a) = &sess.applicant {
+            let address = sess
+                .fields
+                .iter()
+                .find(|f| f.key == "applicant.contact_address" && !f.value.is_empty())
+                .map_or(a.address.as_str(), |f| f.value.as_str());
+            let delivery =
+                if v.post_delivery { format!("免费邮寄到：{address}") } else { "窗口领取".to_string() };
             v.review = vec![
                 ("办理事项".into(), matters.join("\n")),
                 ("申请人".into(), format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone)),
@@ -281,8 +288,18 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                     "材料".into(),
                     v.materials.iter().map(|m| format!("· {}：{}", m.0, m.1)).collect::<Vec<_>>().join("\n"),
                 ),
-                ("取件方式".into(), if v.post_delivery { "免费邮寄到户籍地址".into() } else { "窗口领取".to_string() }),
+                ("取件方式".into(), delivery),
             ];
+            // What the citizen typed or chose, to check once more before submitting.
+            let typed: Vec<String> = sess
+                .fields
+                .iter()
+                .filter(|f| f.editable() && f.key != "applicant.phone" && !f.value.is_empty())
+                .map(|f| format!("· {}：{}", f.label, shown_value(f)))
+                .collect();
+            if !typed.is_empty() {
+                v.review.insert(2, ("填写的信息".into(), typed.join("\n")));
+            }
         }
         if let Some(r) = &sess.receipt {
             v.receipt_no = r.local_no.clone();
