@@ -105,6 +105,7 @@ fn dot(img: &mut GrayImage, x: f32, y: f32) {
 }
 
 /// A signature-like test stroke: a wave across the pad, as SVG path data.
+#[cfg(test)]
 pub fn sample_path() -> String {
     let mut p = String::from("M 100 200 ");
     for i in 1..=40 {

@@ -77,7 +77,6 @@ pub(super) fn profile_loaded(s: &mut State, c: Contact) {
         return;
     }
     if valid_mobile(&c.phone) {
-        sess.phone = c.phone.clone();
         set_field(&mut sess.fields, "applicant.phone", &c.phone);
     }
     if !c.address.trim().is_empty() {
@@ -120,7 +119,7 @@ pub(super) fn save_effect(s: &State) -> Option<Effect> {
         .iter()
         .find(|f| f.key == "applicant.contact_address")
         .map_or_else(|| a.address.clone(), |f| f.value.clone());
-    Some(Effect::ProfileSave(ProfileId::new(&a.id_number), Contact { phone: sess.phone.clone(), address }))
+    Some(Effect::ProfileSave(ProfileId::new(&a.id_number), Contact { phone: sess.phone().to_string(), address }))
 }
 
 /// Re-entering the form (Back) starts consent over.

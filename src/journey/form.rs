@@ -27,8 +27,6 @@ pub(super) fn open(s: &mut State, i: usize) {
     let mut ed = Editor { field: i, text: String::new(), pinyin: String::new(), page: 0, chosen: Vec::new() };
     if f.input == Some(InputKind::Choice) {
         ed.chosen = f.options.iter().enumerate().filter(|(_, o)| chosen(&f.value, o)).map(|(n, _)| n).collect();
-    } else if f.key == PHONE {
-        ed.text = sess.phone.clone();
     } else if f.source == FieldSource::Typed || f.source == FieldSource::Default || f.source == FieldSource::Profile {
         ed.text = f.value.clone();
     }
@@ -148,10 +146,6 @@ pub(super) fn done(s: &mut State) {
     let i = ed.field;
     sess.editor = None;
     let f = &mut sess.fields[i];
-    if f.key == PHONE {
-        sess.phone.zeroize();
-        sess.phone = value.clone();
-    }
     f.value.zeroize();
     f.value = value;
     f.source = FieldSource::Typed;
@@ -159,7 +153,7 @@ pub(super) fn done(s: &mut State) {
 }
 
 /// The value an editor holds, or what the citizen must fix (Chinese, shown as is).
-pub fn check(kind: Option<InputKind>, options: &[String], ed: &Editor) -> Result<String, String> {
+fn check(kind: Option<InputKind>, options: &[String], ed: &Editor) -> Result<String, String> {
     let t = ed.text.trim();
     match kind {
         Some(InputKind::Choice) => {

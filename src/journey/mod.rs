@@ -11,7 +11,6 @@ mod model;
 mod tests;
 
 pub use extras::HIT_LIMIT;
-pub use form::check as check_entry;
 pub use model::*;
 
 use crate::catalog::{Catalog, FieldSource};
@@ -322,13 +321,9 @@ fn form_next(s: &mut State, ctx: &Ctx) {
         s.notice = Some(format!("还需要填写：{}（点该项填写）", missing.join("、")));
         return;
     }
-    if !valid_mobile(&sess.phone) {
+    if !valid_mobile(sess.phone()) {
         s.notice = Some("请输入11位手机号码，用于接收办理进度短信".into());
         return;
-    }
-    let phone = sess.phone.clone();
-    for f in sess.fields.iter_mut().filter(|f| f.key == "applicant.phone") {
-        f.value = phone.clone();
     }
     sess.materials = ctx
         .catalog
@@ -410,7 +405,7 @@ fn submit(s: &mut State, ctx: &Ctx, fx: &mut Vec<Effect>) {
         bundle_name,
         matter_codes: sess.selected.clone(),
         applicant,
-        phone: sess.phone.clone(),
+        phone: sess.phone().to_string(),
         form: sess
             .fields
             .iter()

@@ -285,7 +285,6 @@ pub struct Session {
     pub selected: Vec<String>,
     pub applicant: Option<Applicant>,
     pub fields: Vec<FormField>,
-    pub phone: String,
     pub delivery: Delivery,
     pub materials: Vec<MaterialSlot>,
     pub receipt: Option<ReceiptState>,
@@ -325,7 +324,6 @@ impl Session {
             selected,
             applicant: None,
             fields: Vec::new(),
-            phone: String::new(),
             delivery: Delivery::Window,
             materials: Vec::new(),
             receipt: None,
@@ -338,9 +336,15 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The mobile number on the form (empty until entered or reused).
+    pub fn phone(&self) -> &str {
+        self.fields.iter().find(|f| f.key == "applicant.phone").map_or("", |f| f.value.as_str())
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
-        self.phone.zeroize();
         for f in &mut self.fields {
             f.value.zeroize();
         }

@@ -208,7 +208,7 @@ fn phone_keypad_validates() {
     let (s, _) = run(&cat, ev);
     assert_eq!(s.screen, Screen::Form);
     assert!(s.notice.as_ref().unwrap().contains("11位"));
-    assert!(s.session.as_ref().unwrap().phone.is_empty());
+    assert!(s.session.as_ref().unwrap().phone().is_empty());
     // Too short: the editor says so and stays open.
     let mut ev = vec![Event::EditPhone];
     ev.extend("1381234".chars().map(Event::Key));
@@ -221,7 +221,7 @@ fn phone_keypad_validates() {
     ev.extend([Event::Key('\u{8}'), Event::Key('8'), Event::EditDone, Event::SetDelivery(Delivery::Post)]);
     let (s, _) = run_from(s, &cat, ev);
     let sess = s.session.as_ref().unwrap();
-    assert_eq!(sess.phone, "13812345678");
+    assert_eq!(sess.phone(), "13812345678");
     assert_eq!(sess.delivery, Delivery::Post);
     let (s, _) = run_from(s, &cat, vec![Event::Next]);
     assert_eq!(s.screen, Screen::Materials);
@@ -480,7 +480,7 @@ mod profile_and_search {
         // Loaded data before consent is ignored.
         let (s, _) = run_from(s, &cat, vec![Event::ProfileFound(true), Event::ProfileLoaded(contact())]);
         assert_eq!(s.session.as_ref().unwrap().profile, ProfileOffer::Offered);
-        assert!(s.session.as_ref().unwrap().phone.is_empty());
+        assert!(s.session.as_ref().unwrap().phone().is_empty());
     }
 
     #[test]
@@ -490,13 +490,13 @@ mod profile_and_search {
         let (s, fx) = run_from(s, &cat, vec![Event::ProfileFound(true), Event::ProfileConsent(true)]);
         assert!(fx.iter().any(|e| matches!(e, Effect::ProfileLoad(_))));
         let (s, _) = run_from(s, &cat, vec![Event::ProfileLoaded(contact())]);
-        assert_eq!(s.session.as_ref().unwrap().phone, "13900001111");
+        assert_eq!(s.session.as_ref().unwrap().phone(), "13900001111");
         assert_eq!(field(&s, "applicant.phone").source, FieldSource::Profile);
         assert_eq!(field(&s, "applicant.name").source, FieldSource::Card);
         // Editing the phone makes it typed.
         let (s, _) = run_from(s, &cat, vec![Event::EditPhone, Event::Key('\u{8}'), Event::Key('2'), Event::EditDone]);
         assert_eq!(field(&s, "applicant.phone").source, FieldSource::Typed);
-        assert_eq!(s.session.as_ref().unwrap().phone, "13900001112");
+        assert_eq!(s.session.as_ref().unwrap().phone(), "13900001112");
     }
 
     #[test]

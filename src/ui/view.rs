@@ -196,14 +196,18 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                     (m.name.clone(), detail, sess.selected.contains(&m.code))
                 })
                 .collect();
-            // The same sections the printed 一次性告知书 carries.
-            v.guide_sections = cat
-                .notice(&sess.bundle_id, &sess.selected)
-                .map(|n| n.sections().into_iter().map(|x| (x.heading, x.lines.join("\n"))).collect())
-                .unwrap_or_default();
+            // The same sections the printed 一次性告知书 carries; only built where shown,
+            // not on every tick of every screen.
+            v.guide_sections = if shown != Screen::Guide {
+                Vec::new()
+            } else {
+                cat.notice(&sess.bundle_id, &sess.selected)
+                    .map(|n| n.sections().into_iter().map(|x| (x.heading, x.lines.join("\n"))).collect())
+                    .unwrap_or_default()
+            };
         }
         v.identify_hint = "正在等待读卡…… 读卡成功后自动进入下一步".into();
-        // The phone is typed in its own box below the list.
+        // The phone has its own box below the list.
         let mut rows: Vec<_> = sess.fields.iter().enumerate().filter(|(_, f)| f.key != "applicant.phone").collect();
         // What is still to fill comes first, where the eye lands, not below the fold.
         rows.sort_by_key(|(_, f)| !f.missing());
@@ -234,7 +238,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 to_type
             )
         };
-        v.phone = sess.phone.clone();
+        v.phone = sess.phone().to_string();
         v.post_delivery = sess.delivery == crate::journey::Delivery::Post;
         v.materials = sess
             .materials
@@ -283,7 +287,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 if v.post_delivery { format!("免费邮寄到：{address}") } else { "窗口领取".to_string() };
             v.review = vec![
                 ("办理事项".into(), matters.join("\n")),
-                ("申请人".into(), format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone)),
+                ("申请人".into(), format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone())),
                 (
                     "材料".into(),
                     v.materials.iter().map(|m| format!("· {}：{}", m.0, m.1)).collect::<Vec<_>>().join("\n"),
