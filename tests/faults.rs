@@ -16,12 +16,8 @@ fn printer_out_of_paper_then_reader_unplugged() {
         d.wait_screen(ScreenId::Attract);
         d.tap("点击屏幕 开始办理");
         d.tap("新生儿出生“一件事”");
-        d.wait_screen(ScreenId::Guide);
-        d.tap("我已了解，开始办理");
-        d.wait_screen(ScreenId::Form);
-        d.edit_field("手机号码");
-        d.type_digits("13912345678");
-        d.confirm_edit();
+        d.through_guide();
+        d.enter_phone("13912345678");
         d.submit_from_form();
         d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_print_failed());
         let status = d.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_print_status().to_string());

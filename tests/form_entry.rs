@@ -45,17 +45,12 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         d.tap("点击屏幕 开始办理");
         d.tap("企业办事（11）");
         d.tap("开办餐饮店“一件事”");
-        d.wait_screen(ScreenId::Guide);
-        d.tap("我已了解，开始办理");
-        d.wait_screen(ScreenId::Form);
-        d.shot("form-typed-fields");
+        d.through_guide();
         assert!(d.has_text("点此填写"), "empty typed fields say so");
         d.shot("form-typed-fields");
 
         // Not yet filled: the form says which, and stays.
-        d.edit_field("手机号码");
-        d.type_digits("13812345678");
-        d.confirm_edit();
+        d.enter_phone("13812345678");
         d.tap("下一步");
         d.wait_until(|app| app.global::<Kiosk>().get_notice().contains("经营场所面积"));
 
@@ -107,9 +102,7 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
             d.tap(c);
         }
         d.tap("企业迁移登记“一件事”");
-        d.wait_screen(ScreenId::Guide);
-        d.tap("我已了解，开始办理");
-        d.wait_screen(ScreenId::Form);
+        d.through_guide();
         d.edit_field("迁入地住所");
         for c in ["x", "i", "n"] {
             d.tap(c);

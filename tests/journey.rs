@@ -105,9 +105,7 @@ fn script(d: &Driver) -> String {
     d.shot("04-identify");
     d.wait_screen(ScreenId::Form);
     assert!(d.has_text("张晓𠮷"), "name from the card is on the form");
-    d.edit_field("手机号码");
-    d.type_digits("13812345678");
-    d.confirm_edit();
+    d.enter_phone("13812345678");
     d.shot("05-form");
     d.tap("下一步");
 

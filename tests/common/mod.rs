@@ -187,6 +187,20 @@ impl Driver {
         });
     }
 
+    /// Types the phone on its editor and confirms it.
+    pub fn enter_phone(&self, digits: &str) {
+        self.edit_field("手机号码");
+        self.type_digits(digits);
+        self.confirm_edit();
+    }
+
+    /// From the guide of a chosen bundle to the form (the demo card is read on the way).
+    pub fn through_guide(&self) {
+        self.wait_screen(ScreenId::Guide);
+        self.tap("我已了解，开始办理");
+        self.wait_screen(ScreenId::Form);
+    }
+
     /// Opens the form's editor on the row labelled `label`.
     pub fn edit_field(&self, label: &str) {
         self.tap(label);
