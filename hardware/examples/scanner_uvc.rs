@@ -1,11 +1,10 @@
 //! Runs the real UVC driver against a device (a 高拍仪 or v4l2loopback):
-//! `cargo run -p kiosk-hardware --features uvc --example scanner_uvc -- /dev/video10 /tmp/scan 3`
+//! `cargo run -p kiosk-hardware --example scanner_uvc -- /dev/video10 /tmp/scan 3`
 //! Writes page-N.jpg and material.pdf into the output folder; prints only sizes and reasons.
 
 use std::path::PathBuf;
 
-use kiosk_hardware::scanner::uvc::UvcCamera;
-use kiosk_hardware::scanner::{pages_to_pdf, ScanConfig, Scanner};
+use kiosk_hardware::scanner::{pages_to_pdf, Scanner};
 use kiosk_hardware::{DocumentScanner, ScannerError};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pages_wanted: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
     std::fs::create_dir_all(&out)?;
 
-    let mut scanner = Scanner::new(UvcCamera::new(&device), ScanConfig::default());
+    let mut scanner = Scanner::uvc(&device);
     println!("{device}: {:?}", scanner.status());
     let preview = scanner.live_preview()?;
     println!(

@@ -2,8 +2,8 @@
 
 use kiosk_hardware::idcard::emulator::load_cards;
 use kiosk_hardware::idcard::{
-    diag_read_one, spawn_poller, CardKind, CardSpec, Emulator, EmulatorConfig, Fault, IdCard, IdCardError,
-    IdCardReader, IdCardStatus, ReaderEvent, SamReader, Sw3, Validity,
+    diag_read_one, CardKind, CardSpec, Emulator, EmulatorConfig, Fault, IdCard, IdCardError, IdCardReader,
+    IdCardStatus, SamReader, Sw3, Validity,
 };
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -177,25 +177,16 @@ fn unplug_and_replug_reconnects_within_two_seconds() {
 }
 
 #[test]
-fn fingerprint_read_and_poller_thread() {
+fn fingerprint_read() {
     let dir = tempfile::tempdir().unwrap();
     let emu = start(vec![fixtures()[2].clone()], &dir);
     let mut cfg = emu.reader_config();
     cfg.read_fingerprint = true;
-    let poller = spawn_poller(SamReader::new(cfg), Duration::from_millis(20));
-    let t = Instant::now();
-    let card = loop {
-        match poller.events.recv_timeout(Duration::from_secs(3)).expect("event") {
-            ReaderEvent::Card(c) => break c,
-            ReaderEvent::Status(_) => {}
-            ReaderEvent::Error(e) => panic!("{e}"),
-        }
-    };
-    assert!(t.elapsed() < Duration::from_secs(3));
+    let mut r = SamReader::new(cfg);
+    let card = poll_card(&mut r, Duration::from_secs(3)).unwrap();
     assert_eq!(card.kind, CardKind::HkMoTwResidence);
     assert_eq!(card.supplement.fingerprint.len(), 1024);
     assert!(emu.command_log().contains(&(0x30, 0x10)));
-    poller.stop();
 }
 
 #[test]

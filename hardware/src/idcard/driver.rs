@@ -150,7 +150,7 @@ pub struct DriverStats {
     pub cards: u64,
 }
 
-/// The SAM protocol driver. Blocking: call it from a blocking thread (see `spawn_poller`).
+/// The SAM protocol driver. Blocking: call it from a blocking thread.
 pub struct SamReader {
     cfg: SamConfig,
     opener: Option<Opener>,

@@ -1,28 +1,31 @@
 //! 二代证 (resident ID card) reader.
 //!
-//! `IdCardReader` is the boundary the kiosk sees. The SAM serial protocol driver and
-//! its pty emulator live beside this file; `SimulatedReader` is the in-process
-//! stand-in used until a port is configured.
+//! `IdCardReader` is the boundary the kiosk sees; [`SamReader`] is the SAM serial
+//! protocol driver. With the `demo` feature, its pty emulator (`emulator`), the
+//! in-process `SimulatedReader`, the sample `demo_card()` and `devsim idcard` are here too.
 
 pub mod card;
 pub mod codec;
+#[cfg(feature = "demo")]
 mod devsim;
 mod diag;
 pub mod driver;
+#[cfg(feature = "demo")]
 pub mod emulator;
-mod poller;
 pub mod tables;
 
 pub use card::{CardProblem, CardSpec};
 pub use codec::Sw3;
 pub use diag::diag_read_one;
 pub use driver::{SamConfig, SamReader};
+#[cfg(feature = "demo")]
 pub use emulator::{Emulator, EmulatorConfig, Fault};
-pub use poller::{spawn_poller, Poller, ReaderEvent};
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "demo")]
 use std::collections::VecDeque;
 use std::fmt;
+#[cfg(feature = "demo")]
 use std::time::{Duration, Instant};
 use zeroize::Zeroize;
 
@@ -183,6 +186,7 @@ pub trait IdCardReader: Send {
 
 /// In-process reader for demo mode before a port is configured: it "places" the next
 /// queued card a short while after reading starts.
+#[cfg(feature = "demo")]
 pub struct SimulatedReader {
     cards: VecDeque<IdCard>,
     present_after: Duration,
@@ -190,6 +194,7 @@ pub struct SimulatedReader {
     fail_with: Option<String>,
 }
 
+#[cfg(feature = "demo")]
 impl SimulatedReader {
     pub fn new(cards: Vec<IdCard>, present_after: Duration) -> Self {
         Self { cards: cards.into(), present_after, first_poll: None, fail_with: None }
@@ -206,6 +211,7 @@ impl SimulatedReader {
     }
 }
 
+#[cfg(feature = "demo")]
 impl IdCardReader for SimulatedReader {
     fn poll(&mut self) -> Result<Option<IdCard>, IdCardError> {
         if let Some(why) = &self.fail_with {
@@ -230,6 +236,7 @@ impl IdCardReader for SimulatedReader {
 }
 
 /// A fictitious citizen with a valid GB 11643 number (sample data, not a real person).
+#[cfg(feature = "demo")]
 pub fn demo_card() -> IdCard {
     IdCard {
         kind: CardKind::Resident,
@@ -251,11 +258,12 @@ pub fn demo_card() -> IdCard {
 
 /// Entry point of `devsim idcard …` (args after "idcard"); returns the process exit code.
 /// See `devsim idcard --help`.
+#[cfg(feature = "demo")]
 pub fn devsim_main(args: &[String]) -> i32 {
     devsim::main(args)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
 

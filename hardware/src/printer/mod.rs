@@ -3,10 +3,11 @@
 //! `ReceiptPrinter` prints a `Document` (the device-independent receipt model).
 //! - `EscPosPrinter::open(&TransportConfig, PrinterProfile)`: the real driver
 //!   (serial, /dev/usb/lpN, TCP 9100) on its own thread.
-//! - `PtyPrinter::spawn` / `TcpPrinter::spawn`: the virtual printer speaking the same
-//!   bytes, rendering receipts to PNG; `render_png` renders captured bytes offline.
-//! - `SimulatedPrinter`: in-memory stand-in for unit tests.
+//! - Feature `demo` only: `PtyPrinter::spawn` / `TcpPrinter::spawn`, the virtual printer
+//!   speaking the same bytes and rendering receipts to PNG; `render_png` renders captured
+//!   bytes offline; `SimulatedPrinter`, an in-memory stand-in; `devsim printer`.
 
+#[cfg(feature = "demo")]
 mod devsim;
 pub mod document;
 pub mod driver;
@@ -16,6 +17,7 @@ pub mod gbk;
 pub mod profile;
 pub mod status;
 pub mod transport;
+#[cfg(feature = "demo")]
 pub mod vprinter;
 pub mod wrap;
 
@@ -25,10 +27,13 @@ pub use encoder::{encode_blocks, encode_job};
 pub use profile::{Cutter, PrinterProfile};
 pub use status::StatusBits;
 pub use transport::TransportConfig;
+#[cfg(feature = "demo")]
 pub use vprinter::server::{PtyPrinter, TcpPrinter, VirtualPrinterHandle};
+#[cfg(feature = "demo")]
 pub use vprinter::{render_png, render_receipts, DeviceState, Receipt};
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "demo")]
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +85,7 @@ pub trait ReceiptPrinter: Send {
 }
 
 /// What a `SimulatedPrinter` has printed and its paper state, shared with tests.
+#[cfg(feature = "demo")]
 #[derive(Debug, Default)]
 pub struct SimulatedPaper {
     pub printed: Vec<Document>,
@@ -87,17 +93,20 @@ pub struct SimulatedPaper {
 }
 
 /// In-process printer: keeps the documents it printed.
+#[cfg(feature = "demo")]
 #[derive(Clone, Default)]
 pub struct SimulatedPrinter {
     pub paper: Arc<Mutex<SimulatedPaper>>,
 }
 
+#[cfg(feature = "demo")]
 impl SimulatedPrinter {
     pub fn set_status(&self, status: PrinterStatus) {
         self.paper.lock().unwrap_or_else(|e| e.into_inner()).status = Some(status);
     }
 }
 
+#[cfg(feature = "demo")]
 impl ReceiptPrinter for SimulatedPrinter {
     fn status(&mut self) -> Result<PrinterStatus, PrinterError> {
         Ok(self.paper.lock().unwrap_or_else(|e| e.into_inner()).status.unwrap_or(PrinterStatus::Ready))
@@ -114,11 +123,12 @@ impl ReceiptPrinter for SimulatedPrinter {
 }
 
 /// Entry point of `devsim printer …`; returns the process exit code.
+#[cfg(feature = "demo")]
 pub fn devsim_main(args: &[String]) -> i32 {
     devsim::main(args)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
 

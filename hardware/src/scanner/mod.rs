@@ -1,26 +1,31 @@
 //! Document scanner (高拍仪): a UVC camera looking down at the desk.
 //!
-//! - [`Scanner`] drives any [`Camera`] (the real [`uvc::UvcCamera`] behind the `uvc`
-//!   feature, or [`emulator::EmulatedCamera`]): settle exposure, live preview with the
-//!   page outline, capture → find page → rectify → quality checks → JPEG under a limit.
+//! - [`Scanner`] drives any [`Camera`]: the real [`uvc::UvcCamera`] (`Scanner::uvc(path)`),
+//!   or, with the `demo` feature, `emulator::EmulatedCamera` (`Scanner::emulated()`):
+//!   settle exposure, live preview with the page outline, capture → find page → rectify →
+//!   quality checks → JPEG under a limit.
 //! - [`pages_to_pdf`] bundles the pages of one material.
-//! - `SimulatedScanner` is the light stand-in the kiosk uses in demo mode.
+//! - `synth` (feature `demo`) draws test scenes with known page corners; `SimulatedScanner`
+//!   (feature `demo`) is a light in-process stand-in.
 
+#[cfg(feature = "demo")]
 pub mod emulator;
 pub mod encode;
 mod pipeline;
 pub mod process;
 pub mod quality;
+#[cfg(feature = "demo")]
 pub mod synth;
-#[cfg(feature = "uvc")]
 pub mod uvc;
 
 pub use encode::{encode_jpeg_limited, pages_to_pdf, DEFAULT_JPEG_LIMIT};
 pub use pipeline::{process_frame, Camera, Preview, ScanConfig, Scanner};
 pub use process::Quad;
 pub use quality::QualityIssue;
+pub use uvc::UvcCamera;
 
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use zeroize::Zeroize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,8 +37,16 @@ pub enum ScannerStatus {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScannerError {
+    /// The camera went away (unplugged, stopped sending frames).
     #[error("高拍仪未连接 / scanner not connected")]
     Disconnected,
+    /// No device node at the configured path (not plugged in, or a wrong path).
+    #[error("未找到高拍仪 / scanner not found at {}", .0.display())]
+    NotFound(PathBuf),
+    /// The path exists but is no usable camera (a regular file, `/dev/null`, an
+    /// output-only node, a camera without MJPG or YUYV).
+    #[error("不是高拍仪 / {} is not a usable camera: {reason}", path.display())]
+    NotACamera { path: PathBuf, reason: String },
     #[error("拍摄失败 / capture failed: {0}")]
     Capture(String),
     /// The shot is unusable; show `issue.message_zh()` and offer 重拍 (retake).
@@ -42,6 +55,18 @@ pub enum ScannerError {
 }
 
 impl ScannerError {
+    /// The camera is not there (`Disconnected` or `NotFound`): the kiosk runs without
+    /// it and looks again on its next device check.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, ScannerError::Disconnected | ScannerError::NotFound(_))
+    }
+
+    /// The scanner cannot be used at all (absent, or the path is no camera), as opposed
+    /// to this one shot failing: show 高拍仪暂时不能使用, not 重拍.
+    pub fn is_device_fault(&self) -> bool {
+        self.is_absent() || matches!(self, ScannerError::NotACamera { .. })
+    }
+
     /// The retake reason when the shot was refused for quality.
     pub fn quality_issue(&self) -> Option<QualityIssue> {
         match self {
@@ -110,12 +135,14 @@ pub trait DocumentScanner: Send {
 }
 
 /// In-process scanner that "photographs" a synthetic A4 page.
+#[cfg(feature = "demo")]
 #[derive(Default)]
 pub struct SimulatedScanner {
     pub disconnected: bool,
     shots: u32,
 }
 
+#[cfg(feature = "demo")]
 impl SimulatedScanner {
     fn page(&self, width: u32, height: u32) -> image::RgbImage {
         let shade = (self.shots % 5) as u8 * 8;
@@ -134,6 +161,7 @@ impl SimulatedScanner {
     }
 }
 
+#[cfg(feature = "demo")]
 impl DocumentScanner for SimulatedScanner {
     fn status(&mut self) -> ScannerStatus {
         if self.disconnected {
@@ -165,7 +193,7 @@ impl DocumentScanner for SimulatedScanner {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
 

@@ -13,6 +13,16 @@ pub trait Camera: Send {
     fn connect(&mut self) -> Result<(), ScannerError>;
     /// Whether the device is there now; cheap, does not open it.
     fn is_present(&mut self) -> bool;
+    /// Whether the device is there and usable, for the idle-time device check: `Ok`, or
+    /// why not (`NotFound`/`Disconnected` when absent, `NotACamera` for a wrong path).
+    /// Cheap; never streams.
+    fn check(&mut self) -> Result<(), ScannerError> {
+        if self.is_present() {
+            Ok(())
+        } else {
+            Err(ScannerError::Disconnected)
+        }
+    }
     /// One full-resolution frame. `Err(Disconnected)` when the device went away.
     fn grab(&mut self) -> Result<RgbImage, ScannerError>;
 }
@@ -68,6 +78,7 @@ pub fn process_frame(frame: &RgbImage, cfg: &ScanConfig) -> Result<ScannedPage, 
 }
 
 /// A 高拍仪: camera + processing. Implements [`DocumentScanner`] for the kiosk.
+/// `Scanner::uvc(path)` is the real one; `Scanner::emulated()` (feature `demo`) the stand-in.
 pub struct Scanner<C: Camera> {
     camera: C,
     cfg: ScanConfig,
@@ -144,12 +155,19 @@ impl<C: Camera> Scanner<C> {
 }
 
 impl<C: Camera> DocumentScanner for Scanner<C> {
+    /// `Disconnected` while the camera is absent (the kiosk runs degraded and looks
+    /// again on its next check), `Fault` when the configured path is no usable camera.
     fn status(&mut self) -> ScannerStatus {
-        if self.camera.is_present() {
-            ScannerStatus::Ready
-        } else {
-            self.settled = false;
-            ScannerStatus::Disconnected
+        match self.camera.check() {
+            Ok(()) => ScannerStatus::Ready,
+            Err(e) => {
+                self.settled = false;
+                if e.is_absent() {
+                    ScannerStatus::Disconnected
+                } else {
+                    ScannerStatus::Fault(e.to_string())
+                }
+            }
         }
     }
 
