@@ -8,7 +8,7 @@
 #[path = "../tests/intake_support/mod.rs"]
 mod intake_support;
 
-use kiosk::intake::sim::{self, Sim};
+use intake_sim::Sim;
 use kiosk::intake::{CaseSubmission, IntakeClient, SigningKey};
 use kiosk::outbox::{Pass, Sealer, Worker};
 use kiosk::store::Store;
@@ -52,7 +52,7 @@ fn drain_bench(n: usize) {
     let key = SigningKey::new("XX-0009", &[42; 32]);
     let sim = Sim::open(&dir.path().join("sim.db"), kiosk::catalog::Catalog::seed().to_json()).unwrap();
     sim.register_terminal("XX-0009", key.secret());
-    let h = rt.block_on(sim::start("127.0.0.1:0".parse().unwrap(), sim)).unwrap();
+    let h = rt.block_on(intake_sim::start("127.0.0.1:0".parse().unwrap(), sim)).unwrap();
     let store = Arc::new(Store::open(&dir.path().join("kiosk.db")).unwrap());
     let sealer = Arc::new(Sealer::from_key(&[7; 32]));
     for _ in 0..n {

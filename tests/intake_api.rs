@@ -3,8 +3,8 @@
 
 mod intake_support;
 
+use intake_sim::FaultPlan;
 use intake_support::*;
-use kiosk::intake::sim::FaultPlan;
 use kiosk::intake::{Heartbeat, IntakeError, Outcome, RatingSubmission};
 use std::time::Duration;
 
@@ -157,4 +157,14 @@ fn progress_catalog_and_heartbeat() {
         let e = c.heartbeat(&Heartbeat { terminal_id: "XX-0001".into(), ..hb }).await.unwrap_err();
         assert!(matches!(e, IntakeError::Rejected { status: 422, .. }), "heartbeat for another terminal");
     });
+}
+
+/// `intake-sim` without `--catalog` serves an empty catalog: valid for the kiosk, and
+/// older than any real one, so a kiosk keeps the catalog it has.
+#[test]
+fn standalone_sims_empty_catalog_is_valid_and_oldest() {
+    let empty = kiosk::catalog::Catalog::parse(intake_sim::EMPTY_CATALOG, "intake-sim").unwrap();
+    assert!(empty.bundles.is_empty() && empty.matters.is_empty());
+    let seed = kiosk::catalog::Catalog::seed().version;
+    assert_eq!(kiosk::catalog::sync::compare_versions(&empty.version, &seed), std::cmp::Ordering::Less);
 }

@@ -1,11 +1,11 @@
-//! The city's unified intake system (统一受理系统): wire types, request signing, the
-//! HTTP client and an in-process simulator of the platform for demo mode and tests.
+//! The city's unified intake system (统一受理系统): wire types and request signing
+//! (from the shared `kiosk-api` crate), the signing key file and the HTTP client. The
+//! platform simulator is the separate `intake-sim` crate (demo builds and tests only).
 
 pub mod api;
 pub mod client;
 pub mod sign;
-pub mod sim;
 
 pub use api::*;
 pub use client::{IntakeClient, IntakeError, Outcome};
-pub use sign::SigningKey;
+pub use sign::{SigningKey, SigningKeyFile};

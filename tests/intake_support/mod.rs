@@ -1,7 +1,7 @@
 //! Shared by the intake/outbox/crash tests: a simulator on loopback, keys and sample cases.
 #![allow(dead_code)]
 
-use kiosk::intake::sim::{self, Sim, SimHandle};
+use intake_sim::{Sim, SimHandle};
 use kiosk::intake::{ApplicantDto, CaseSubmission, IntakeClient, MaterialDto, SigningKey};
 use std::path::Path;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub fn open_sim(dir: &Path) -> Arc<Sim> {
 
 /// Starts the simulator on `addr` (port 0: any free port) on the current runtime.
 pub async fn start(sim: Arc<Sim>, addr: &str) -> SimHandle {
-    sim::start(addr.parse().unwrap(), sim).await.unwrap()
+    intake_sim::start(addr.parse().unwrap(), sim).await.unwrap()
 }
 
 pub fn client(base: &str, timeout: Duration) -> IntakeClient {

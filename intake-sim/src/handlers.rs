@@ -4,14 +4,14 @@
 
 use super::faults::{Counters, FaultPlan};
 use super::Sim;
-use crate::intake::api::*;
-use crate::intake::sign::{self, Signature, SigningKey};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use kiosk_api::sign::{self, Signature, SigningKey};
+use kiosk_api::wire::*;
 use rusqlite::{params, OptionalExtension};
 use std::sync::Arc;
 
@@ -27,6 +27,7 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 fn authenticate(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8]) -> Result<String, Response> {
     let fail = |code: &str, reason: &str| {
         Counters::bump(&sim.counters.auth_rejected);
+        tracing::info!(code, %uri, "request refused");
         Err(reject(StatusCode::UNAUTHORIZED, code, reason))
     };
     let (Some(tid), Some(ts), Some(nonce), Some(sig)) = (
@@ -156,19 +157,12 @@ async fn submit_case(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: H
                 if let Err(e) = db.execute(
                     "INSERT INTO cases(intake_no, idem_key, local_no, body, received_ms, body_digest, id_hash)
                      VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        no,
-                        key,
-                        case.local_no,
-                        canon,
-                        crate::store::now_ms(),
-                        digest,
-                        id_hash(&case.applicant.id_number)
-                    ],
+                    params![no, key, case.local_no, canon, crate::now_ms(), digest, id_hash(&case.applicant.id_number)],
                 ) {
                     return reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string());
                 }
                 Counters::bump(&sim.counters.created);
+                tracing::info!(intake_no = %no, local_no = %case.local_no, "case received");
                 (StatusCode::CREATED, no)
             }
         }
@@ -178,7 +172,7 @@ async fn submit_case(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: H
 }
 
 fn ack_of(sim: &Sim, intake_no: String, local_no: String, received_ms: i64) -> CaseAck {
-    let status = sim.status_after(crate::store::now_ms() - received_ms).into();
+    let status = sim.status_after(crate::now_ms() - received_ms).into();
     CaseAck { intake_no, local_no, status }
 }
 
@@ -328,7 +322,7 @@ async fn heartbeat(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: Hea
     let res = sim.db().execute(
         "INSERT INTO heartbeats(terminal, body, at_ms) VALUES(?1, ?2, ?3)
          ON CONFLICT(terminal) DO UPDATE SET body = excluded.body, at_ms = excluded.at_ms",
-        params![terminal, serde_json::to_string(&hb).unwrap_or_default(), crate::store::now_ms()],
+        params![terminal, serde_json::to_string(&hb).unwrap_or_default(), crate::now_ms()],
     );
     if let Err(e) = res {
         return reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string());

@@ -1,14 +1,15 @@
-//! Intake platform simulator: the API on loopback with its own SQLite file. Runs
-//! in-process in demo mode and tests, and as the `intake-sim` binary. It verifies
-//! signatures, de-duplicates by idempotency key, moves cases 收件 → 受理 → 办结 over
-//! time, serves the catalog and injects faults on command.
+//! Intake platform simulator: the API of docs/intake-api.yaml on loopback with its own
+//! SQLite file. Runs in-process in the kiosk's demo build and tests, and as the
+//! `intake-sim` binary. It verifies signatures, de-duplicates by idempotency key, moves
+//! cases 收件 → 受理 → 办结 over time, serves the catalog it is given and injects faults
+//! on command. A development tool: it shares only `kiosk-api` with the kiosk.
 
 mod faults;
 mod handlers;
 
 pub use faults::{FaultPlan, Faults, Stats};
 
-use super::api::*;
+use kiosk_api::wire::*;
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -62,6 +63,15 @@ impl Drop for SimHandle {
     }
 }
 
+/// The catalog served when none is given: valid for the kiosk, and older than any real
+/// version, so a kiosk keeps the catalog it has.
+pub const EMPTY_CATALOG: &str = r#"{"version":"0","note":"","fields":[],"materials":[],"matters":[],"bundles":[]}"#;
+
+/// Unix time in milliseconds (case ages, heartbeat times).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 fn catalog_version(json: &str) -> String {
     serde_json::from_str::<serde_json::Value>(json)
         .ok()
@@ -70,6 +80,9 @@ fn catalog_version(json: &str) -> String {
 }
 
 impl Sim {
+    /// Opens (or creates) the simulator's database; `catalog_json` is served at
+    /// `GET /api/v1/catalog` in the kiosk's catalog format (`Catalog::to_json`), its
+    /// `version` as the ETag and in heartbeat answers.
     pub fn open(db_path: &std::path::Path, catalog_json: String) -> rusqlite::Result<Arc<Sim>> {
         let conn = Connection::open(db_path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
