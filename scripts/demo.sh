@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --run
 cargo build --locked -p kiosk
 if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
-  exec target/debug/kiosk "$@"
+  exec target/debug/kiosk --demo "$@"
 fi
 echo "demo: no display found; running on a virtual 1080x1920 display (Xvfb)." >&2
-exec xvfb-run -a -s "-screen 0 1080x1920x24" target/debug/kiosk "$@"
+exec xvfb-run -a -s "-screen 0 1080x1920x24" target/debug/kiosk --demo "$@"

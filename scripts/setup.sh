@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the kiosk needs, only those missing.
-#   scripts/setup.sh          build + test needs (C compiler, pkg-config, fontconfig headers)
+#   scripts/setup.sh          build + test needs (C compiler, pkg-config, fontconfig and KMS/input headers)
 #   scripts/setup.sh --run    also what a window needs (X11/Wayland client libraries, Xvfb)
 set -euo pipefail
 
-pkgs=(build-essential pkg-config libfontconfig1-dev)
+# libinput, xkbcommon and libudev: Slint's LinuxKMS backend (touch and keys without a
+# desktop), which the product build always contains.
+# systemd (systemd-analyze) and dpkg-dev (dpkg-shlibdeps): tests/packaging.rs builds the
+# .deb with scripts/package.sh and verifies its units.
+pkgs=(build-essential pkg-config libfontconfig1-dev libinput-dev libxkbcommon-dev libudev-dev systemd dpkg-dev)
 if [[ "${1:-}" == "--run" ]]; then
   pkgs+=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0 libwayland-cursor0 xvfb xauth)
 fi

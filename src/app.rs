@@ -5,8 +5,7 @@ use crate::catalog::profile::ProfileStore;
 use crate::catalog::sync::{self as catalog_sync, CatalogCell};
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::intake::sim::{self, Sim, SimHandle};
-use crate::intake::{IntakeClient, SigningKey};
+use crate::intake::{IntakeClient, SigningKey, SigningKeyFile};
 use crate::journey::Timing;
 use crate::outbox::{Sealer, Worker};
 use crate::runtime::{self, Devices, EventTx, Services, TerminalInfo, ViewSink};
@@ -14,6 +13,14 @@ use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
+
+#[cfg(feature = "demo")]
+use intake_sim::{Sim, SimHandle};
+
+/// Without the `demo` feature there is no embedded simulator, so never a handle.
+#[cfg(not(feature = "demo"))]
+#[derive(Debug)]
+pub enum SimHandle {}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -29,6 +36,51 @@ pub enum StartError {
     Intake(String),
     #[error(transparent)]
     Device(#[from] crate::devices::DeviceError),
+    /// A production terminal never creates its keys at run time: a key that vanished
+    /// would silently make every queued case unreadable.
+    #[error("密钥文件 {0} 不存在 / key file missing: create the terminal's keys with `kiosk keys init --config <file>` (at install time)")]
+    KeysMissing(String),
+}
+
+impl StartError {
+    /// A refusal a restart cannot fix (exit 2), as opposed to a failure (exit 1).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, StartError::KeysMissing(_) | StartError::Seal(_) | StartError::SigningKey(_))
+    }
+}
+
+/// Where the outbox key and the request signing key live (default: the data dir).
+pub fn key_paths(cfg: &Config) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = &cfg.terminal.data_dir;
+    (
+        cfg.intake.key_file.clone().unwrap_or_else(|| dir.join("outbox.key")),
+        cfg.intake.signing_key_file.clone().unwrap_or_else(|| dir.join("signing.key")),
+    )
+}
+
+/// A production terminal's keys must exist (made by `kiosk keys init`); demo makes its own.
+pub fn check_keys(cfg: &Config) -> Result<(), StartError> {
+    if cfg.is_demo() {
+        return Ok(());
+    }
+    let (key, sign_path) = key_paths(cfg);
+    let missing = [key, sign_path].into_iter().find(|p| !p.exists());
+    match missing {
+        Some(missing) => Err(StartError::KeysMissing(missing.display().to_string())),
+        None => Ok(()),
+    }
+}
+
+/// `kiosk keys init`: creates the keys that are missing, never replacing one.
+/// Returns (what, path, created).
+pub fn init_keys(cfg: &Config) -> Result<Vec<(&'static str, std::path::PathBuf, bool)>, StartError> {
+    let dir = &cfg.terminal.data_dir;
+    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
+    let (outbox, signing) = key_paths(cfg);
+    let created = (!outbox.exists(), !signing.exists());
+    Sealer::load_or_create(&outbox)?;
+    SigningKey::load_or_create(&cfg.terminal.id, &signing)?;
+    Ok(vec![("outbox key", outbox, created.0), ("signing key", signing, created.1)])
 }
 
 pub struct Kiosk {
@@ -41,6 +93,10 @@ pub struct Kiosk {
     /// The catalog in use, swapped by sync.
     pub catalog_cell: Arc<CatalogCell>,
     pub outbox_wake: Arc<Notify>,
+    /// Requests to the journey loop (watchdog pings, shutdown).
+    pub ctl: runtime::ControlTx,
+    /// The background tasks that must show signs of life.
+    pub live: Arc<crate::supervise::Liveness>,
 }
 
 /// How often the terminal asks the platform for a newer catalog.
@@ -55,7 +111,31 @@ pub fn terminal_info(cfg: &Config) -> TerminalInfo {
         progress_url: t.progress_url.clone(),
         timing: Timing { idle_timeout: t.idle_timeout_secs, ..Timing::default() },
         rating: cfg.rating.clone(),
+        tz: t.tz(),
+        submit_deadline: Duration::from_secs(t.submit_deadline_secs),
     }
+}
+
+/// The catalog a terminal starts from before any sync: the demo's sample catalog, or
+/// the file a deployer provides. A production package ships none.
+fn shipped_catalog(cfg: &Config, store: &Store) -> Option<Catalog> {
+    if let Some(path) = &cfg.catalog.file {
+        let loaded = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|body| Catalog::parse(&body, &path.display().to_string()).map_err(|e| e.to_string()));
+        match loaded {
+            Ok(c) => return Some(c),
+            Err(e) => {
+                tracing::error!(error = %e, "catalog file unusable");
+                let _ = store.audit("host_alert", &format!("catalog file unusable: {e}"));
+            }
+        }
+    }
+    #[cfg(feature = "demo")]
+    if cfg.is_demo() {
+        return Some(Catalog::seed());
+    }
+    None
 }
 
 impl Kiosk {
@@ -68,13 +148,13 @@ impl Kiosk {
             .thread_name("kiosk-rt")
             .build()
             .map_err(|e| StartError::Intake(e.to_string()))?;
+        check_keys(cfg)?;
+        let (key, sign_path) = key_paths(cfg);
         let store = Arc::new(Store::open(&dir.join("kiosk.db"))?);
-        let key = cfg.intake.key_file.clone().unwrap_or_else(|| dir.join("outbox.key"));
         let sealer = Arc::new(Sealer::load_or_create(&key)?);
-        let sign_path = cfg.intake.signing_key_file.clone().unwrap_or_else(|| dir.join("signing.key"));
         let signing = SigningKey::load_or_create(&cfg.terminal.id, &sign_path)?;
         // Offline start: the cached platform catalog, or the shipped one if newer.
-        let cell = Arc::new(CatalogCell::from_cache(&store));
+        let cell = Arc::new(CatalogCell::from_cache(&store, shipped_catalog(cfg, &store)));
         let catalog = cell.current();
         let profiles = ProfileStore::load_or_create_salt(&dir.join("profile.salt"))
             .and_then(|salt| ProfileStore::open(&dir.join("kiosk.db"), sealer.clone(), salt))
@@ -83,35 +163,48 @@ impl Kiosk {
             .map(Arc::new);
 
         let (sim, base) = if cfg.intake.endpoint == "embedded" {
-            let sim_state = Sim::open(&dir.join("intake-sim.db"), crate::catalog::Catalog::seed().to_json())
-                .map_err(|e| StartError::Intake(e.to_string()))?;
-            sim_state.register_terminal(&cfg.terminal.id, signing.secret());
-            let h = rt
-                .block_on(sim::start("127.0.0.1:0".parse().expect("literal address"), sim_state))
-                .map_err(|e| StartError::Intake(e.to_string()))?;
-            let base = h.base_url();
-            tracing::info!(%base, "embedded intake simulator");
-            (Some(h), base)
+            #[cfg(feature = "demo")]
+            {
+                let sim_state = Sim::open(&dir.join("intake-sim.db"), crate::catalog::Catalog::seed().to_json())
+                    .map_err(|e| StartError::Intake(e.to_string()))?;
+                sim_state.register_terminal(&cfg.terminal.id, signing.secret());
+                let h = rt
+                    .block_on(intake_sim::start("127.0.0.1:0".parse().expect("literal address"), sim_state))
+                    .map_err(|e| StartError::Intake(e.to_string()))?;
+                let base = h.base_url();
+                tracing::info!(%base, "embedded intake simulator");
+                (Some(h), base)
+            }
+            #[cfg(not(feature = "demo"))]
+            return Err(StartError::Intake("embedded simulator not in this build".into()));
         } else {
             (None, cfg.intake.endpoint.clone())
         };
         let client = IntakeClient::new(&base, Duration::from_secs(cfg.intake.timeout_secs), signing)
             .map_err(|e| StartError::Intake(e.to_string()))?;
+        let live = crate::supervise::Liveness::new();
+        let rth = rt.handle().clone();
         {
             let (cell, store) = (cell.clone(), store.clone());
             let client = client.clone();
-            rt.spawn(async move {
-                let mut iv = tokio::time::interval(CATALOG_SYNC_EVERY);
+            let beat = live.register("catalog-sync", CATALOG_SYNC_EVERY * 2);
+            // Until the first catalog arrives (a new terminal), ask every minute.
+            let empty_retry = Duration::from_secs(60);
+            crate::supervise::spawn(&rth, &live, "catalog-sync", async move {
                 loop {
-                    iv.tick().await;
+                    beat.beat();
                     catalog_sync::sync_once(&cell, Some(&store), &client).await;
+                    let wait = if cell.current().bundles.is_empty() { empty_retry } else { CATALOG_SYNC_EVERY };
+                    tokio::time::sleep(wait).await;
                 }
             });
         }
         let monitor = (devices.clone(), client.clone());
         let wake = Arc::new(Notify::new());
         let worker = Worker::new(store.clone(), sealer.clone(), client, wake.clone());
-        rt.spawn(worker.run());
+        let silence = worker.max_silence();
+        let worker = worker.with_beat(live.register("outbox", silence));
+        crate::supervise::spawn(&rth, &live, "outbox", worker.run());
 
         let in_session = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let services = Services {
@@ -123,16 +216,23 @@ impl Kiosk {
             outbox_wake: wake.clone(),
             terminal: terminal_info(cfg),
         };
-        let tx = runtime::start(rt.handle(), services, devices, sink);
-        rt.spawn(runtime::monitor::run(
-            monitor.0,
-            store.clone(),
-            monitor.1,
-            cfg.terminal.id.clone(),
-            Duration::from_secs(cfg.terminal.heartbeat_secs),
-            tx.clone(),
-            in_session,
-        ));
-        Ok(Kiosk { rt, tx, store, sim, catalog, catalog_cell: cell, outbox_wake: wake })
+        let (tx, ctl, journey) = runtime::start(rt.handle(), services, devices, sink);
+        crate::supervise::watch(&rth, &live, "journey", journey);
+        let every = Duration::from_secs(cfg.terminal.heartbeat_secs);
+        let beat = live.register("monitor", every * 3 + Duration::from_secs(60 + 2 * cfg.intake.timeout_secs));
+        crate::supervise::spawn(
+            &rth,
+            &live,
+            "monitor",
+            runtime::monitor::run(
+                monitor.0,
+                store.clone(),
+                monitor.1,
+                runtime::monitor::Schedule { terminal: cfg.terminal.id.clone(), every, beat },
+                tx.clone(),
+                in_session,
+            ),
+        );
+        Ok(Kiosk { rt, tx, store, sim, catalog, catalog_cell: cell, outbox_wake: wake, ctl, live })
     }
 }

@@ -1,5 +1,10 @@
 //! kiosk.toml. Every key is checked; a missing or invalid one is reported with its
 //! name and line, and the process exits with code 2.
+//!
+//! A terminal is in production unless its file says `[terminal] mode = "demo"`. In
+//! production every device and the platform must be named: emulators, the embedded
+//! simulator and missing sections are refused, so a misconfigured branch terminal can
+//! never hand citizens receipts from a fake platform.
 
 use crate::rating::RatingMapping;
 use serde::Deserialize;
@@ -11,6 +16,65 @@ pub enum ConfigError {
     Read { file: String, source: std::io::Error },
     #[error("{file}:{line}: {message}")]
     Invalid { file: String, line: usize, key: String, message: String },
+    #[error("{file}: section [{section}] is missing: {why}")]
+    Missing { file: String, section: String, why: &'static str },
+}
+
+/// Demo runs emulators and the embedded simulator; production only real parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Production,
+    Demo,
+}
+
+/// Which Slint backend draws the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// DRM dumb buffers on the panel, libinput for touch: no X11, Wayland or compositor.
+    Linuxkms,
+    /// A desktop window (development) or the cage fallback.
+    Winit,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Display {
+    /// Default: linuxkms in production, winit in demo. `SLINT_BACKEND` overrides both.
+    #[serde(default)]
+    pub backend: Option<Backend>,
+    /// Fullscreen and frameless (a citizen cannot close or leave the window).
+    #[serde(default = "yes")]
+    pub fullscreen: bool,
+    /// The mouse cursor; hidden on a touch terminal, shown for development.
+    #[serde(default)]
+    pub show_cursor: bool,
+}
+
+impl Default for Display {
+    fn default() -> Self {
+        Display { backend: None, fullscreen: true, show_cursor: false }
+    }
+}
+
+impl Display {
+    /// The Slint backend name for this mode, unless `SLINT_BACKEND` is set.
+    pub fn backend_name(&self, mode: Mode) -> &'static str {
+        match self.backend.unwrap_or(if mode == Mode::Demo { Backend::Winit } else { Backend::Linuxkms }) {
+            Backend::Linuxkms => "linuxkms",
+            Backend::Winit => "winit",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogCfg {
+    /// A catalog file the deployer provides, used until the platform's first sync.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -23,11 +87,18 @@ pub struct Config {
     pub devices: Devices,
     #[serde(default)]
     pub rating: RatingMapping,
+    #[serde(default)]
+    pub display: Display,
+    #[serde(default)]
+    pub catalog: CatalogCfg,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Terminal {
+    /// "production" (the default) or "demo".
+    #[serde(default)]
+    pub mode: Mode,
     pub id: String,
     pub site: String,
     pub help_phone: String,
@@ -40,6 +111,20 @@ pub struct Terminal {
     /// Seconds between device checks and heartbeats to the platform.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_secs: u64,
+    /// IANA zone for times on screens and receipts, whatever the OS zone is.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    /// Seconds the durable write behind 提交 may take before it is rolled back and the
+    /// citizen is told nothing was submitted.
+    #[serde(default = "default_submit_deadline")]
+    pub submit_deadline_secs: u64,
+}
+
+impl Terminal {
+    /// The configured zone (validated at load).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -100,6 +185,15 @@ fn default_data_dir() -> PathBuf {
 fn default_heartbeat() -> u64 {
     60
 }
+fn default_time_zone() -> String {
+    "Asia/Shanghai".into()
+}
+fn default_submit_deadline() -> u64 {
+    10
+}
+fn yes() -> bool {
+    true
+}
 
 fn default_idle() -> u32 {
     120
@@ -121,9 +215,14 @@ fn default_baud() -> u32 {
 }
 
 impl Config {
-    /// Demo mode: no file, everything emulated and local.
+    /// Demo mode (`kiosk --demo`): everything emulated and local.
+    #[cfg(feature = "demo")]
     pub fn demo() -> Self {
         Self::parse(include_str!("../kiosk.example.toml"), "kiosk.example.toml").expect("example config is tested")
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.terminal.mode == Mode::Demo
     }
 
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -140,7 +239,62 @@ impl Config {
             ConfigError::Invalid { file: file.to_string(), line, key, message }
         })?;
         cfg.validate(text, file)?;
+        if !cfg.is_demo() {
+            cfg.validate_production(text, file)?;
+        }
         Ok(cfg)
+    }
+
+    /// Production names every part for real: sections present, no emulator, no simulator.
+    fn validate_production(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+        let table: toml::Table = toml::from_str(text).unwrap_or_default();
+        let has = |path: &[&str]| {
+            let mut t = &table;
+            for (i, k) in path.iter().enumerate() {
+                match t.get(*k) {
+                    Some(toml::Value::Table(next)) => t = next,
+                    Some(_) if i + 1 == path.len() => return true,
+                    _ => return false,
+                }
+            }
+            true
+        };
+        let missing =
+            |section: &str, why| ConfigError::Missing { file: file.to_string(), section: section.into(), why };
+        if !has(&["intake"]) || !has(&["intake", "endpoint"]) {
+            return Err(missing("intake", "a production terminal names its platform endpoint (intake.endpoint)"));
+        }
+        for dev in ["idcard", "printer", "scanner"] {
+            if !has(&["devices", dev]) || !has(&["devices", dev, "port"]) {
+                return Err(missing(
+                    &format!("devices.{dev}"),
+                    "a production terminal names every device's port (a device absent at boot is degraded, not emulated)",
+                ));
+            }
+        }
+        let bad = |key: &str, message: &str| ConfigError::Invalid {
+            file: file.to_string(),
+            line: line_of_key(text, key),
+            key: key.to_string(),
+            message: format!("`{key}`: {message}"),
+        };
+        if self.intake.endpoint == "embedded" {
+            return Err(bad(
+                "intake.endpoint",
+                "the embedded simulator is for demo mode only; a terminal uses the platform's https:// URL",
+            ));
+        }
+        for (name, d) in
+            [("idcard", &self.devices.idcard), ("printer", &self.devices.printer), ("scanner", &self.devices.scanner)]
+        {
+            if d.port == "emulated" {
+                return Err(bad(
+                    &format!("devices.{name}.port"),
+                    "emulated devices are for demo mode only (set [terminal] mode = \"demo\" on a development machine)",
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn validate(&self, text: &str, file: &str) -> Result<(), ConfigError> {
@@ -151,6 +305,9 @@ impl Config {
             message: format!("`{key}`: {message}"),
         };
         let t = &self.terminal;
+        if t.mode == Mode::Demo && !cfg!(feature = "demo") {
+            return Err(bad("terminal.mode", "this is a production build: it has no demo mode".into()));
+        }
         if t.id.is_empty() || !t.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(bad("terminal.id", "must be letters, digits and '-' (e.g. XX-0001)".into()));
         }
@@ -163,9 +320,14 @@ impl Config {
         if !(1..=3600).contains(&t.heartbeat_secs) {
             return Err(bad("terminal.heartbeat_secs", "must be between 1 and 3600".into()));
         }
-        let e = &self.intake.endpoint;
-        if e != "embedded" && !e.starts_with("https://") && !e.starts_with("http://127.0.0.1") {
-            return Err(bad("intake.endpoint", "must be \"embedded\" or an https:// URL".into()));
+        if let Err(why) = check_endpoint(&self.intake.endpoint) {
+            return Err(bad("intake.endpoint", why));
+        }
+        if t.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(bad("terminal.time_zone", "must be an IANA zone such as \"Asia/Shanghai\"".into()));
+        }
+        if !(1..=120).contains(&t.submit_deadline_secs) {
+            return Err(bad("terminal.submit_deadline_secs", "must be between 1 and 120".into()));
         }
         if !(1..=300).contains(&self.intake.timeout_secs) {
             return Err(bad("intake.timeout_secs", "must be between 1 and 300".into()));
@@ -200,6 +362,27 @@ impl Config {
     }
 }
 
+/// "embedded", an https URL, or plain http to a loopback address only.
+fn check_endpoint(e: &str) -> Result<(), String> {
+    const WANT: &str = "must be \"embedded\" (demo), an https:// URL, or http:// to a loopback address";
+    if e == "embedded" {
+        return Ok(());
+    }
+    let url = reqwest::Url::parse(e).map_err(|err| format!("{WANT} ({err})"))?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(WANT.into()),
+    }
+}
+
 fn line_of_offset(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
@@ -223,8 +406,9 @@ fn line_of_key(text: &str, dotted: &str) -> usize {
 mod tests {
     use super::*;
 
-    const OK: &str = "[terminal]\nid = \"XX-0001\"\nsite = \"新乡\"\nhelp_phone = \"0373\"\n";
+    const OK: &str = "[terminal]\nmode = \"demo\"\nid = \"XX-0001\"\nsite = \"新乡\"\nhelp_phone = \"0373\"\n";
 
+    #[cfg(feature = "demo")]
     #[test]
     fn example_config_parses() {
         let c = Config::demo();
@@ -238,8 +422,8 @@ mod tests {
         let text = format!("{OK}idle_timeout = 5\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
         let ConfigError::Invalid { line, key, .. } = &e else { panic!() };
-        assert_eq!((*line, key.as_str()), (5, "idle_timeout"));
-        assert!(e.to_string().starts_with("k.toml:5:"), "{e}");
+        assert_eq!((*line, key.as_str()), (6, "idle_timeout"));
+        assert!(e.to_string().starts_with("k.toml:6:"), "{e}");
     }
 
     #[test]
@@ -252,24 +436,70 @@ mod tests {
     fn invalid_values_name_key_and_line() {
         let text = format!("{OK}idle_timeout_secs = 5\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
-        assert_eq!(e.to_string(), "k.toml:5: `terminal.idle_timeout_secs`: must be between 30 and 3600");
+        assert_eq!(e.to_string(), "k.toml:6: `terminal.idle_timeout_secs`: must be between 30 and 3600");
         let text = format!("{OK}[devices.printer]\nport = \"/dev/usb/lp0\"\nbaud = 1234\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:7: `devices.printer.baud`"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:8: `devices.printer.baud`"), "{e}");
         let e = Config::parse(&format!("{OK}[devices.printer]\nprofile = \"acme\"\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:6: `devices.printer.profile`: unknown printer profile"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:7: `devices.printer.profile`: unknown printer profile"), "{e}");
         let e = Config::parse(&format!("{OK}[intake]\nendpoint = \"ftp://x\"\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:6: `intake.endpoint`"), "{e}");
-        let e = Config::parse("[terminal]\nid = \"A B\"\nsite = \"s\"\nhelp_phone = \"1\"\n", "k.toml").unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:7: `intake.endpoint`"), "{e}");
+        let e =
+            Config::parse("[terminal]\nid = \"A B\"\nsite = \"s\"\nhelp_phone = \"1\"\nmode = \"demo\"\n", "k.toml")
+                .unwrap_err();
         assert!(e.to_string().starts_with("k.toml:2: `terminal.id`"), "{e}");
         let text = format!("{OK}[intake]\nkey_file = \"/k\"\nsigning_key_file = \"/k\"\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:7: `intake.signing_key_file`: must differ"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:8: `intake.signing_key_file`: must differ"), "{e}");
         let e = Config::parse(&format!("{OK}[intake]\ntimeout_secs = 0\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:6: `intake.timeout_secs`"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:7: `intake.timeout_secs`"), "{e}");
         let ok = format!("{OK}[intake]\nsigning_key_file = \"/etc/kiosk/sign.key\"\n");
         assert_eq!(Config::parse(&ok, "k.toml").unwrap().intake.signing_key_file, Some("/etc/kiosk/sign.key".into()));
         let e = Config::parse(&format!("{OK}idle_timeout_secs = \"x\"\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:5:"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:6:"), "{e}");
+    }
+
+    const PROD: &str = "[terminal]\nid = \"XX-0001\"\nsite = \"新乡\"\nhelp_phone = \"0373\"\n\n[intake]\nendpoint = \"https://intake.example.gov.cn/api\"\n\n[devices.idcard]\nport = \"/dev/kiosk-idcard\"\n\n[devices.printer]\nport = \"/dev/kiosk-printer\"\n\n[devices.scanner]\nport = \"/dev/kiosk-camera\"\n";
+
+    #[test]
+    fn production_is_the_default_and_names_every_part() {
+        let c = Config::parse(PROD, "k.toml").unwrap();
+        assert_eq!(c.terminal.mode, Mode::Production);
+        assert!(!c.is_demo());
+        assert_eq!(c.display.backend_name(c.terminal.mode), "linuxkms");
+        assert!(c.display.fullscreen && !c.display.show_cursor);
+        assert_eq!(c.terminal.tz(), chrono_tz::Asia::Shanghai);
+        // A terminal file without the device sections used to fall back to emulators.
+        let e = Config::parse(OK.replace("mode = \"demo\"\n", "").as_str(), "k.toml").unwrap_err();
+        assert!(matches!(&e, ConfigError::Missing { section, .. } if section == "intake"), "{e}");
+        let no_printer = PROD.replace("[devices.printer]\nport = \"/dev/kiosk-printer\"\n", "");
+        let e = Config::parse(&no_printer, "k.toml").unwrap_err();
+        assert!(e.to_string().contains("[devices.printer] is missing"), "{e}");
+    }
+
+    #[test]
+    fn production_refuses_emulators_and_the_simulator_by_key_and_line() {
+        let e = Config::parse(&PROD.replace("/dev/kiosk-idcard", "emulated"), "k.toml").unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:10: `devices.idcard.port`: emulated devices are for demo"), "{e}");
+        let e = Config::parse(&PROD.replace("https://intake.example.gov.cn/api", "embedded"), "k.toml").unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:7: `intake.endpoint`: the embedded simulator"), "{e}");
+        // The same file is fine once it says demo.
+        let demo =
+            PROD.replace("[terminal]\n", "[terminal]\nmode = \"demo\"\n").replace("/dev/kiosk-idcard", "emulated");
+        assert!(Config::parse(&demo, "k.toml").unwrap().is_demo());
+    }
+
+    #[test]
+    fn endpoints_are_parsed_not_prefix_matched() {
+        for ok in
+            ["https://intake.example.gov.cn/api", "http://127.0.0.1:8700", "http://[::1]:80/x", "http://localhost:1"]
+        {
+            assert!(check_endpoint(ok).is_ok(), "{ok}");
+        }
+        for bad in ["http://127.0.0.1.evil.example/x", "http://10.1.2.3/x", "ftp://x", "https://", "intake.gov.cn"] {
+            assert!(check_endpoint(bad).is_err(), "{bad}");
+        }
+        let e = Config::parse(&format!("{OK}time_zone = \"Mars/Olympus\"\n"), "k.toml").unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:6: `terminal.time_zone`"), "{e}");
     }
 }

@@ -2,8 +2,10 @@
 
 pub mod app;
 pub mod catalog;
+pub mod clock;
 pub mod config;
 pub mod devices;
+#[cfg(feature = "demo")]
 pub mod headless;
 pub mod ime;
 pub mod intake;
@@ -13,6 +15,11 @@ pub mod outbox;
 pub mod rating;
 pub mod receipt;
 pub mod runtime;
+pub mod service;
 pub mod signature;
 pub mod store;
+pub mod supervise;
 pub mod ui;
+
+/// `kiosk --version`: the package version and the git commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KIOSK_GIT_COMMIT"), ")");

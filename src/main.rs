@@ -1,36 +1,46 @@
 //! `kiosk`: the self-service terminal.
 //!
-//!   kiosk                                 demo mode (emulated devices, embedded intake)
-//!   kiosk --config kiosk.toml             a configured terminal
-//!   kiosk --screenshot out.png [--screen home]   render one screen headless and exit
+//!   kiosk --config /etc/kiosk/kiosk.toml  a terminal (production unless the file says demo)
+//!   kiosk --demo                          demo mode (emulated devices, embedded intake)
+//!   kiosk keys init [--config F]          create the terminal's keys (install time)
 //!   kiosk diag status                     devices and queue as JSON
 //!   kiosk diag idcard [--port P] [--reveal]   read one card, print JSON
-//!   kiosk receipts --out DIR              render the four receipts (58 and 80 mm) to PNG
-//!   kiosk report bundles [--out FILE]     一件事 merge report (docs/bundles.md)
+//!   kiosk --screenshot out.png [--screen home]   render one screen headless (demo build)
+//!   kiosk receipts --out DIR              the four receipts as PNG (demo build)
+//!   kiosk report bundles [--out FILE]     一件事 merge report (demo build)
+//!
+//! Exit codes: 0 after SIGTERM/SIGINT, 2 for a refused configuration (not restarted by
+//! systemd), 1 for anything else (restarted).
 
 use clap::{Parser, Subcommand};
-use kiosk::app::Kiosk;
 use kiosk::config::Config;
-use kiosk::journey::Screen;
-use slint::ComponentHandle;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+
+/// Where a packaged terminal keeps its configuration.
+const ETC_CONFIG: &str = "/etc/kiosk/kiosk.toml";
 
 #[derive(Parser)]
-#[command(name = "kiosk", about = "政务服务一体化自助终端 / government self-service kiosk")]
+#[command(name = "kiosk", about = "政务服务一体化自助终端 / government self-service kiosk", version = kiosk::VERSION)]
 struct Cli {
-    /// Terminal configuration (default: demo mode, see kiosk.example.toml).
+    /// Terminal configuration (see kiosk.example.toml; a terminal: /etc/kiosk/kiosk.toml).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// Demo mode: emulated devices, the embedded intake simulator, data under ./kiosk-data.
+    #[cfg(feature = "demo")]
+    #[arg(long, global = true)]
+    demo: bool,
     /// Render one screen headless to this PNG and exit.
+    #[cfg(feature = "demo")]
     #[arg(long)]
     screenshot: Option<PathBuf>,
     /// Screen for --screenshot: attract, home, guide, identify, form, materials, review,
     /// submitting, receipt, rating, farewell, help, fault, idle-warning.
+    #[cfg(feature = "demo")]
     #[arg(long, default_value = "home")]
     screen: String,
     /// Elder mode (长者版) for --screenshot.
+    #[cfg(feature = "demo")]
     #[arg(long)]
     elder: bool,
     #[command(subcommand)]
@@ -44,18 +54,32 @@ enum Cmd {
         #[command(subcommand)]
         what: Diag,
     },
+    /// The terminal's keys (outbox and request signing), kept in the state directory.
+    Keys {
+        #[command(subcommand)]
+        what: Keys,
+    },
     /// Render the receipts with sample data to PNG through the virtual printer.
+    #[cfg(feature = "demo")]
     Receipts {
         #[arg(long, default_value = "docs/receipts")]
         out: PathBuf,
     },
     /// Reports on the catalog.
+    #[cfg(feature = "demo")]
     Report {
         #[command(subcommand)]
         what: Report,
     },
 }
 
+#[derive(Subcommand)]
+enum Keys {
+    /// Create the keys that are missing (never replaces one); run at install time.
+    Init,
+}
+
+#[cfg(feature = "demo")]
 #[derive(Subcommand)]
 enum Report {
     /// Per 一件事: fields and materials separately vs merged, auto-fill share, touches.
@@ -84,83 +108,99 @@ enum Diag {
     },
 }
 
-fn load_config(path: &Option<PathBuf>) -> Result<Config, ExitCode> {
-    match path {
-        None => Ok(Config::demo()),
-        Some(p) => Config::load(p).map_err(|e| {
-            eprintln!("kiosk: {e}");
-            ExitCode::from(2)
-        }),
+/// Why the kiosk stops: a refusal (2) is not restarted; a failure (1) is.
+enum Failure {
+    Refused(String),
+    Failed(String),
+}
+
+impl From<String> for Failure {
+    fn from(s: String) -> Self {
+        Failure::Failed(s)
     }
 }
 
 fn main() -> ExitCode {
     kiosk::logging::init();
+    kiosk::service::install_panic_hook();
     let cli = Cli::parse();
-    let cfg = match load_config(&cli.config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let res = match (&cli.cmd, &cli.screenshot) {
-        (Some(Cmd::Diag { what: Diag::Status }), _) => diag_status(&cfg),
-        (Some(Cmd::Diag { what: Diag::Idcard { port, reveal, timeout } }), _) => {
-            diag_idcard(&cfg, port.as_deref(), *reveal, *timeout)
-        }
-        (Some(Cmd::Receipts { out }), _) => render_receipts(&cfg, out),
-        (Some(Cmd::Report { what: Report::Bundles { out } }), _) => report_bundles(out),
-        (None, Some(out)) => screenshot(out, &cli.screen, cli.elder),
-        (None, None) => run(&cfg),
-    };
-    match res {
+    match dispatch(&cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        // stderr is the journal under systemd: one line, no second copy through tracing.
+        Err(Failure::Refused(e)) => {
+            eprintln!("kiosk: refused: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(e)) => {
             eprintln!("kiosk: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(cfg: &Config) -> Result<(), String> {
-    // The rig keeps demo-mode emulators alive while the kiosk runs.
-    let (devices, _rig) = kiosk::devices::open(cfg).map_err(|e| e.to_string())?;
-    let app = kiosk::ui::AppWindow::new().map_err(|e| e.to_string())?;
-    kiosk::ui::set_terminal(&app, &cfg.terminal);
-    let weak = app.as_weak();
-    let sink: kiosk::runtime::ViewSink = Arc::new(move |view| {
-        let _ = weak.upgrade_in_event_loop(move |app| kiosk::ui::apply(&app, &view));
-    });
-    let kiosk = Kiosk::start(cfg, devices, sink).map_err(|e| e.to_string())?;
-    kiosk::ui::connect(&app, kiosk.tx.clone(), kiosk.catalog_cell.clone());
-    tracing::info!(terminal = %cfg.terminal.id, "kiosk started");
-    app.run().map_err(|e| e.to_string())
+#[cfg(feature = "demo")]
+fn demo_flag(cli: &Cli) -> bool {
+    cli.demo
+}
+#[cfg(not(feature = "demo"))]
+fn demo_flag(_: &Cli) -> bool {
+    false
 }
 
-fn screenshot(out: &std::path::Path, screen: &str, elder: bool) -> Result<(), String> {
-    let target = Screen::from_name(screen).ok_or_else(|| format!("unknown screen `{screen}`"))?;
-    kiosk::headless::init(false).map_err(|e| e.to_string())?;
-    let app = kiosk::headless::new_window().map_err(|e| e.to_string())?;
-    let cfg = Config::demo();
-    let catalog = kiosk::catalog::Catalog::seed();
-    let mut state = kiosk::headless::demo_state(target, &catalog);
-    state.elder = elder;
-    let mut view = kiosk::ui::view::build(&state, &catalog, &cfg.terminal.progress_url);
-    kiosk::ui::set_terminal(&app, &cfg.terminal);
-    view.idle_left = view.idle_left.min(120);
-    kiosk::ui::apply(&app, &view);
-    kiosk::headless::save_png(&app, out)?;
-    println!("{}", out.display());
-    Ok(())
-}
-
-fn report_bundles(out: &std::path::Path) -> Result<(), String> {
-    let md = kiosk::catalog::report::markdown(&kiosk::catalog::Catalog::seed());
-    print!("{md}");
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// The configuration: `--config`, else `--demo`, else (for tools) /etc/kiosk/kiosk.toml.
+fn load_config(cli: &Cli, tool: bool) -> Result<Config, Failure> {
+    let refuse = |e: kiosk::config::ConfigError| Failure::Refused(e.to_string());
+    match (&cli.config, demo_flag(cli)) {
+        (Some(p), demo) => {
+            let cfg = Config::load(p).map_err(refuse)?;
+            if demo && !cfg.is_demo() {
+                return Err(Failure::Refused(format!(
+                    "{}: --demo needs a file with [terminal] mode = \"demo\"",
+                    p.display()
+                )));
+            }
+            Ok(cfg)
+        }
+        #[cfg(feature = "demo")]
+        (None, true) => Ok(Config::demo()),
+        (None, _) if tool && Path::new(ETC_CONFIG).exists() => Config::load(Path::new(ETC_CONFIG)).map_err(refuse),
+        (None, _) => Err(Failure::Refused(format!(
+            "no configuration. A terminal starts with `kiosk --config {ETC_CONFIG}`{}",
+            if cfg!(feature = "demo") {
+                "; the demo with `kiosk --demo` (scripts/demo.sh)."
+            } else {
+                " (this production build has no demo mode)."
+            }
+        ))),
     }
-    std::fs::write(out, &md).map_err(|e| format!("{}: {e}", out.display()))?;
-    eprintln!("saved {}", out.display());
-    Ok(())
+}
+
+fn dispatch(cli: &Cli) -> Result<(), Failure> {
+    #[cfg(feature = "demo")]
+    if let Some(out) = &cli.screenshot {
+        return Ok(demo::screenshot(out, &cli.screen, cli.elder)?);
+    }
+    match &cli.cmd {
+        None => kiosk::service::run(load_config(cli, false)?).map_err(|e| match e {
+            kiosk::service::RunError::Refused(m) => Failure::Refused(m),
+            kiosk::service::RunError::Failed(m) => Failure::Failed(m),
+        }),
+        Some(Cmd::Keys { what: Keys::Init }) => {
+            let cfg = load_config(cli, true)?;
+            for (what, path, created) in kiosk::app::init_keys(&cfg).map_err(|e| e.to_string())? {
+                println!("{what}: {} ({})", path.display(), if created { "created" } else { "kept" });
+            }
+            Ok(())
+        }
+        Some(Cmd::Diag { what: Diag::Status }) => Ok(diag_status(&load_config(cli, true)?)?),
+        Some(Cmd::Diag { what: Diag::Idcard { port, reveal, timeout } }) => {
+            Ok(diag_idcard(&load_config(cli, true)?, port.as_deref(), *reveal, *timeout)?)
+        }
+        #[cfg(feature = "demo")]
+        Some(Cmd::Receipts { out }) => Ok(demo::render_receipts(&Config::demo(), out)?),
+        #[cfg(feature = "demo")]
+        Some(Cmd::Report { what: Report::Bundles { out } }) => Ok(demo::report_bundles(out)?),
+    }
 }
 
 fn diag_status(cfg: &Config) -> Result<(), String> {
@@ -185,6 +225,8 @@ fn diag_status(cfg: &Config) -> Result<(), String> {
     };
     let out = serde_json::json!({
         "terminal": cfg.terminal.id,
+        "version": kiosk::VERSION,
+        "mode": if cfg.is_demo() { "demo" } else { "production" },
         "devices": {
             "idcard": idcard,
             "printer": printer.map_err(|e| e.to_string()).map(|s| serde_json::json!({ "status": s, "label": s.label_zh() })),
@@ -199,9 +241,11 @@ fn diag_status(cfg: &Config) -> Result<(), String> {
 fn diag_idcard(cfg: &Config, port: Option<&str>, reveal: bool, timeout: u64) -> Result<(), String> {
     let timeout = std::time::Duration::from_secs(timeout);
     // Demo configuration: read the demo card from the emulator on a pty.
+    #[cfg(feature = "demo")]
     let emu;
     let (port, baud) = match port {
         Some(p) => (p.to_string(), cfg.devices.idcard.baud),
+        #[cfg(feature = "demo")]
         None if cfg.devices.idcard.port == "emulated" => {
             use kiosk_hardware::idcard::{demo_card, CardSpec, Emulator, EmulatorConfig};
             let cards = vec![CardSpec::from_card(&demo_card())];
@@ -215,26 +259,62 @@ fn diag_idcard(cfg: &Config, port: Option<&str>, reveal: bool, timeout: u64) -> 
     Ok(())
 }
 
-fn render_receipts(cfg: &Config, out: &std::path::Path) -> Result<(), String> {
-    use kiosk_hardware::printer::{encode_job, render_png, PrinterProfile};
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let catalog = kiosk::catalog::Catalog::seed();
-    let t = &cfg.terminal;
-    let site = kiosk::receipt::Site {
-        terminal_id: &t.id,
-        site: &t.site,
-        help_phone: &t.help_phone,
-        progress_url: &t.progress_url,
-    };
-    for mm in [58, 80] {
-        let profile = PrinterProfile::generic(mm);
-        for (name, doc) in kiosk::receipt::samples(&catalog, &site) {
-            let bytes = encode_job(&doc, &profile);
-            let (png, _text) = render_png(&bytes, profile.dots).map_err(|e| e.to_string())?;
-            let path = out.join(format!("{name}-{mm}mm.png"));
-            std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
-            println!("{}", path.display());
-        }
+/// Development tools, only in the demo build.
+#[cfg(feature = "demo")]
+mod demo {
+    use kiosk::config::Config;
+    use kiosk::journey::Screen;
+    use std::path::Path;
+
+    pub fn screenshot(out: &Path, screen: &str, elder: bool) -> Result<(), String> {
+        let target = Screen::from_name(screen).ok_or_else(|| format!("unknown screen `{screen}`"))?;
+        kiosk::headless::init(false).map_err(|e| e.to_string())?;
+        let app = kiosk::headless::new_window().map_err(|e| e.to_string())?;
+        let cfg = Config::demo();
+        let catalog = kiosk::catalog::Catalog::seed();
+        let mut state = kiosk::headless::demo_state(target, &catalog);
+        state.elder = elder;
+        let mut view = kiosk::ui::view::build(&state, &catalog, &cfg.terminal.progress_url);
+        kiosk::ui::set_terminal(&app, &cfg.terminal);
+        view.idle_left = view.idle_left.min(120);
+        kiosk::ui::apply(&app, &view);
+        kiosk::headless::save_png(&app, out)?;
+        println!("{}", out.display());
+        Ok(())
     }
-    Ok(())
+
+    pub fn report_bundles(out: &Path) -> Result<(), String> {
+        let md = kiosk::catalog::report::markdown(&kiosk::catalog::Catalog::seed());
+        print!("{md}");
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(out, &md).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("saved {}", out.display());
+        Ok(())
+    }
+
+    pub fn render_receipts(cfg: &Config, out: &Path) -> Result<(), String> {
+        use kiosk_hardware::printer::{encode_job, render_png, PrinterProfile};
+        std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let catalog = kiosk::catalog::Catalog::seed();
+        let t = &cfg.terminal;
+        let site = kiosk::receipt::Site {
+            terminal_id: &t.id,
+            site: &t.site,
+            help_phone: &t.help_phone,
+            progress_url: &t.progress_url,
+        };
+        for mm in [58, 80] {
+            let profile = PrinterProfile::generic(mm);
+            for (name, doc) in kiosk::receipt::samples(&catalog, &site) {
+                let bytes = encode_job(&doc, &profile);
+                let (png, _text) = render_png(&bytes, profile.dots).map_err(|e| e.to_string())?;
+                let path = out.join(format!("{name}-{mm}mm.png"));
+                std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
+                println!("{}", path.display());
+            }
+        }
+        Ok(())
+    }
 }

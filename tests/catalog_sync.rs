@@ -18,7 +18,7 @@ fn newer(version: &str) -> String {
 fn newer_is_swapped_bad_is_rejected_and_cache_serves_offline() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("k.db")).unwrap();
-    let cell = CatalogCell::from_cache(&store);
+    let cell = CatalogCell::from_cache(&store, Some(Catalog::seed()));
     let seed_version = cell.current().version.clone();
 
     // Invalid: rejected, old kept, logged in the audit trail.
@@ -48,7 +48,23 @@ fn newer_is_swapped_bad_is_rejected_and_cache_serves_offline() {
     // Restart offline: the cache gives the synced catalog back.
     drop(store);
     let store = Store::open(&dir.path().join("k.db")).unwrap();
-    assert_eq!(CatalogCell::from_cache(&store).current().version, "2099.1.0");
+    assert_eq!(CatalogCell::from_cache(&store, Some(Catalog::seed())).current().version, "2099.1.0");
+}
+
+#[test]
+fn production_starts_empty_and_takes_the_platforms_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("k.db")).unwrap();
+    // No shipped catalog and no cache: out of service.
+    let cell = CatalogCell::from_cache(&store, None);
+    assert!(cell.current().bundles.is_empty());
+    let out = sync::apply(&cell, Some(&store), &Catalog::seed().to_json());
+    assert!(matches!(&out, SyncOutcome::Updated { from, .. } if from.is_empty()), "{out:?}");
+    assert!(!cell.current().bundles.is_empty());
+    // The next start, still offline, comes back from the cache.
+    drop(store);
+    let store = Store::open(&dir.path().join("k.db")).unwrap();
+    assert_eq!(CatalogCell::from_cache(&store, None).current().version, Catalog::seed().version);
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn bad_config_names_key_and_line_and_exits_2() {
 #[test]
 fn diag_status_is_json_with_devices_and_queue() {
     let dir = tempfile::tempdir().unwrap();
-    let out = kiosk().current_dir(dir.path()).args(["diag", "status"]).output().unwrap();
+    let out = kiosk().current_dir(dir.path()).args(["--demo", "diag", "status"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["terminal"], "XX-0001");
@@ -46,15 +46,18 @@ fn diag_status_is_json_with_devices_and_queue() {
 
 #[test]
 fn diag_idcard_masks_unless_revealed() {
-    let out = kiosk().args(["diag", "idcard"]).output().unwrap();
+    let out = kiosk().args(["--demo", "diag", "idcard"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["id_number"], "4107**********0046");
-    let out = kiosk().args(["diag", "idcard", "--reveal"]).output().unwrap();
+    let out = kiosk().args(["--demo", "diag", "idcard", "--reveal"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["id_number"], "410702199003070046");
     assert_eq!(v["name"], "张晓𠮷");
-    let out = kiosk().args(["diag", "idcard", "--port", "/dev/nonexistent-reader", "--timeout", "1"]).output().unwrap();
+    let out = kiosk()
+        .args(["--demo", "diag", "idcard", "--port", "/dev/nonexistent-reader", "--timeout", "1"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
 }

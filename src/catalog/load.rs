@@ -8,7 +8,9 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-/// The files of the shipped catalog, in the order they are merged.
+/// The files of the sample catalog, in the order they are merged. Demo build only: a
+/// production terminal gets its catalog from the platform (or a deployer's file).
+#[cfg(any(test, feature = "demo"))]
 pub const SEED_FILES: &[(&str, &str)] = &[
     ("data/catalog/00_common.json", include_str!("../../data/catalog/00_common.json")),
     (
@@ -158,7 +160,8 @@ impl Catalog {
         Self::parse(&text, &file)
     }
 
-    /// The catalog shipped with the software; the platform's newer versions replace it.
+    /// The sample catalog of the demo build; the platform's newer versions replace it.
+    #[cfg(any(test, feature = "demo"))]
     pub fn seed() -> Self {
         Self::from_parts(SEED_FILES.iter().copied()).expect("the shipped catalog is validated by tests")
     }

@@ -11,7 +11,9 @@ pub mod report;
 pub mod search;
 pub mod sync;
 
-pub use load::{CatalogError, SEED_FILES};
+pub use load::CatalogError;
+#[cfg(any(test, feature = "demo"))]
+pub use load::SEED_FILES;
 pub use merge::{MergedField, MergedMaterial};
 pub use model::*;
 

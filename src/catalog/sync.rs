@@ -28,10 +28,12 @@ impl CatalogCell {
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cat);
     }
 
-    /// The newest of the cached platform catalog and the shipped seed. A cached
-    /// catalog that no longer validates (e.g. after a software update) is skipped.
-    pub fn from_cache(store: &Store) -> Self {
-        let seed = Catalog::seed();
+    /// The newest of the cached platform catalog and `shipped` (the demo's sample
+    /// catalog, or a file the deployer provides). A cached catalog that no longer
+    /// validates (e.g. after a software update) is skipped. With neither, the catalog is
+    /// empty and the terminal shows that it is out of service until the first sync.
+    pub fn from_cache(store: &Store, shipped: Option<Catalog>) -> Self {
+        let seed = shipped.unwrap_or_default();
         let cached = match store.active_catalog() {
             Ok(Some((version, body))) => match Catalog::parse(&body, &format!("catalog cache {version}")) {
                 Ok(c) => Some(c),
@@ -47,7 +49,9 @@ impl CatalogCell {
             }
         };
         match cached {
-            Some(c) if compare_versions(&c.version, &seed.version) != Ordering::Less => Self::new(c),
+            Some(c) if seed.version.is_empty() || compare_versions(&c.version, &seed.version) != Ordering::Less => {
+                Self::new(c)
+            }
             _ => Self::new(seed),
         }
     }
@@ -81,7 +85,8 @@ pub fn apply(cell: &CatalogCell, store: Option<&Store>, body: &str) -> SyncOutco
         }
     };
     let from = cell.current().version.clone();
-    if compare_versions(&new.version, &from) != Ordering::Greater {
+    // An empty cell (a production terminal's first start) takes any valid catalog.
+    if !from.is_empty() && compare_versions(&new.version, &from) != Ordering::Greater {
         return SyncOutcome::Unchanged { current: from, offered: new.version };
     }
     // Cache first: if the kiosk restarts offline it comes back with what it showed.

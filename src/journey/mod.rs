@@ -48,6 +48,12 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
     match (s.screen, ev) {
         (_, Event::Tick(secs)) => tick(&mut s, secs, ctx, &mut fx),
         (_, Event::DevicesChecked(h)) => s.devices = h,
+        (_, Event::Shutdown) => {
+            end_session(&mut s, &mut fx, "shutdown");
+            s.elder = false;
+            s.notice = None;
+            go(&mut s, Screen::Attract);
+        }
         (_, Event::ToggleElder) => s.elder = !s.elder,
         (Screen::Help, Event::CloseHelp | Event::Back) => s.screen = s.underlying,
         (Screen::InactivityWarning, Event::StillHere) => s.screen = s.underlying,
@@ -56,6 +62,8 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             s.underlying = screen;
             s.screen = Screen::Help;
         }
+        // Out of service until a catalog has arrived (a production terminal ships none).
+        (Screen::Attract, Event::Tap) if ctx.catalog.bundles.is_empty() => s.notice = Some(OUT_OF_SERVICE.into()),
         (Screen::Attract, Event::Tap) => go(&mut s, Screen::Home),
         (Screen::Submitting, Event::Home) => {}
         (screen, Event::Home) if screen != Screen::Attract => {
@@ -198,6 +206,9 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
     (s, fx)
 }
 
+/// What the attract screen says while the terminal has no service catalog.
+pub const OUT_OF_SERVICE: &str = "本机暂停服务：正在从政务服务平台获取服务目录，请稍后再试或到窗口办理";
+
 pub(crate) fn go(s: &mut State, screen: Screen) {
     s.screen = screen;
     s.notice = None;
@@ -242,11 +253,34 @@ fn fault(s: &mut State, device: Device, message: String) {
     go(s, Screen::DeviceFault);
 }
 
+/// Why a bundle cannot be done on this terminal now (a device is down), in the
+/// citizen's words; None when it can. A printer that is down is no reason: the receipt
+/// is then shown as a QR code.
+pub fn unavailable_reason(
+    b: &crate::catalog::Bundle,
+    cat: &crate::catalog::Catalog,
+    d: &DeviceHealth,
+) -> Option<&'static str> {
+    if !d.reader {
+        return Some("读卡器暂不可用，暂不能在本机办理，请到窗口办理");
+    }
+    let must_scan =
+        || cat.merged_materials(&b.default_selected).iter().any(|m| m.required && !m.e_cert && !m.deferrable);
+    if !d.scanner && must_scan() {
+        return Some("需要拍摄材料，高拍仪暂不可用，请到窗口办理");
+    }
+    None
+}
+
 pub(crate) fn start_bundle(s: &mut State, id: &str, ctx: &Ctx, fx: &mut Vec<Effect>) {
     let Some(b) = ctx.catalog.bundle(id) else {
         s.notice = Some("该事项暂不能在本机办理，请到窗口咨询".into());
         return;
     };
+    if let Some(why) = unavailable_reason(b, ctx.catalog, &s.devices) {
+        s.notice = Some(why.into());
+        return;
+    }
     s.session = Some(Session::new(b.id.clone(), b.default_selected.clone()));
     s.home = HomeState::default();
     fx.push(Effect::Audit { kind: "session_start", detail: b.id.clone() });

@@ -509,6 +509,8 @@ pub enum Event {
     Tick(u32),
     /// The idle-time device monitor's finding.
     DevicesChecked(DeviceHealth),
+    /// The service is stopping (SIGTERM): end and wipe the session.
+    Shutdown,
 }
 
 impl Event {
@@ -528,6 +530,7 @@ impl Event {
                 | Event::PrintFailed(_)
                 | Event::Tick(_)
                 | Event::DevicesChecked(_)
+                | Event::Shutdown
         )
     }
 }

@@ -319,6 +319,23 @@ fn submitting_ignores_home_and_queue_failure_is_a_fault() {
 }
 
 #[test]
+fn shutdown_wipes_the_session_on_any_screen() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, to_materials());
+    let mut ev = capture_all(&s);
+    ev.extend([Event::Next, Event::Next, Event::ToggleElder]);
+    let (s, _) = run_from(s, &cat, ev);
+    assert_eq!(s.screen, Screen::Submitting);
+    let (s, fx) = run_from(s, &cat, vec![Event::Shutdown]);
+    assert_eq!(s.screen, Screen::Attract);
+    assert!(s.session.is_none() && !s.elder);
+    assert!(fx.contains(&Effect::WipeSession), "{fx:?}");
+    // With no session there is nothing to wipe.
+    let (s, fx) = run_from(s, &cat, vec![Event::Shutdown]);
+    assert_eq!((s.screen, fx.len()), (Screen::Attract, 0));
+}
+
+#[test]
 fn good_rating_is_stored_and_farewell_returns_to_attract() {
     let cat = Catalog::seed();
     let (s, _) = to_receipt(&cat);
@@ -753,6 +770,37 @@ fn device_findings_change_no_timer_and_show_on_start_screens_only() {
     let (s, _) = run_from(s, &cat, vec![Event::StartBundle("newborn".into())]);
     let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
     assert!(v.notice.is_empty(), "not repeated on every screen: {}", v.notice);
+}
+
+#[test]
+fn bundles_that_need_a_missing_device_are_refused_with_the_reason() {
+    let cat = Catalog::seed();
+    let no_scanner = DeviceHealth { scanner: false, ..DeviceHealth::default() };
+    let (s, _) = run(&cat, vec![Event::DevicesChecked(no_scanner), Event::Tap]);
+    let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
+    assert!(v.bundles.iter().any(|b| b.3.starts_with("暂不可办：需要拍摄材料")), "{:?}", v.bundles);
+    let (s, fx) = run_from(s, &cat, vec![Event::StartBundle("newborn".into())]);
+    assert_eq!(s.screen, Screen::Home);
+    assert!(s.notice.as_deref().is_some_and(|n| n.contains("高拍仪暂不可用")), "{:?}", s.notice);
+    assert!(fx.is_empty() && s.session.is_none());
+    // Without a reader nothing can be done here; without a printer everything can
+    // (the receipt is shown as a QR code).
+    let no_reader = DeviceHealth { reader: false, ..DeviceHealth::default() };
+    let (s, _) = run(&cat, vec![Event::DevicesChecked(no_reader), Event::Tap, Event::StartBundle("newborn".into())]);
+    assert!(s.notice.as_deref().is_some_and(|n| n.contains("读卡器暂不可用")), "{:?}", s.notice);
+    let no_printer = DeviceHealth { printer: false, ..DeviceHealth::default() };
+    let (s, _) = run(&cat, vec![Event::DevicesChecked(no_printer), Event::Tap, Event::StartBundle("newborn".into())]);
+    assert_eq!(s.screen, Screen::Guide);
+}
+
+#[test]
+fn without_a_catalog_the_terminal_is_out_of_service() {
+    let empty = Catalog::default();
+    let (s, fx) = run(&empty, vec![Event::Tap]);
+    assert_eq!(s.screen, Screen::Attract);
+    assert!(fx.is_empty());
+    let v = crate::ui::view::build(&State::new(120), &empty, "https://example.invalid/p");
+    assert!(v.notice.starts_with("本机暂停服务"), "{}", v.notice);
 }
 
 mod commitment {

@@ -57,6 +57,8 @@ pub struct Worker {
     pub stats: Arc<WorkerStats>,
     /// Consecutive retryable failures of the link.
     streak: i64,
+    /// Told after every pass, so the supervisor sees a hung worker.
+    beat: Option<crate::supervise::Beat>,
 }
 
 /// Result of one pass over the queue.
@@ -72,7 +74,7 @@ pub enum Pass {
 
 impl Worker {
     pub fn new(store: Arc<Store>, sealer: Arc<Sealer>, client: IntakeClient, wake: Arc<Notify>) -> Self {
-        Self { store, sealer, client, wake, backoff: Backoff::default(), stats: Arc::default(), streak: 0 }
+        Self { store, sealer, client, wake, backoff: Backoff::default(), stats: Arc::default(), streak: 0, beat: None }
     }
 
     pub fn with_backoff(mut self, backoff: Backoff) -> Self {
@@ -80,8 +82,22 @@ impl Worker {
         self
     }
 
+    /// The longest the worker stays silent: the longest backoff (jitter included), a
+    /// request's timeout and the idle wait, with room to spare.
+    pub fn max_silence(&self) -> std::time::Duration {
+        self.backoff.max.mul_f64(1.5) + Duration::from_secs(120)
+    }
+
+    pub fn with_beat(mut self, beat: crate::supervise::Beat) -> Self {
+        self.beat = Some(beat);
+        self
+    }
+
     pub async fn run(mut self) {
         loop {
+            if let Some(b) = &self.beat {
+                b.beat();
+            }
             match self.drain_once().await {
                 Pass::More => continue,
                 // A new case does not cut a backoff short: that is what bounds the retry rate.

@@ -21,7 +21,7 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
         Effect::EnqueueCase(draft) => enqueue(sh, *draft),
         Effect::PrintReceipt(data) => {
             let site = site(sh);
-            let now = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+            let now = crate::clock::now(sh.services.terminal.tz).format("%Y-%m-%d %H:%M").to_string();
             let mut jobs = vec![(receipt::intake_receipt(&data, &site, &now), true)];
             if !data.deferred.is_empty() {
                 jobs.push((receipt::deferral_notice(&data, &site, &now, crate::journey::DEFERRAL_DAYS), false));
@@ -171,7 +171,9 @@ fn capture(sh: &Arc<Shared>, slot: usize, key: String) {
                 sh.scans.lock().unwrap_or_else(|e| e.into_inner()).insert(key, vec![page]);
                 send(&sh, Event::Captured { slot, pages: 1 });
             }
-            Err(kiosk_hardware::ScannerError::Disconnected) => {
+            // Absent or not a camera: the fault screen, never a device path for the citizen.
+            Err(e) if e.is_device_fault() => {
+                tracing::warn!(error = %e, "scanner unavailable");
                 send(&sh, Event::DeviceFailed { device: Device::Scanner, message: "disconnected".into() })
             }
             Err(kiosk_hardware::ScannerError::Rejected(issue)) => {
@@ -232,7 +234,10 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
                 let png = crate::signature::to_png(strokes).ok()?;
                 Some(CommitmentDto {
                     material_key: key.clone(),
-                    due_date: due_date(chrono::Local::now().date_naive(), crate::journey::DEFERRAL_DAYS),
+                    due_date: due_date(
+                        crate::clock::now(sh.services.terminal.tz).date_naive(),
+                        crate::journey::DEFERRAL_DAYS,
+                    ),
                     signature_png: b64.encode(png),
                 })
             })
@@ -254,7 +259,7 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
             })
             .collect(),
         source: "self_service_terminal".into(),
-        submitted_at: chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+        submitted_at: crate::clock::now(sh.services.terminal.tz).format("%Y-%m-%dT%H:%M:%S").to_string(),
     }
 }
 
@@ -273,29 +278,55 @@ fn due_date(from: chrono::NaiveDate, days: u32) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// Queues the case under a deadline: committed in time, the citizen gets the receipt;
+/// not, the write is rolled back and the fault screen says nothing was submitted.
 fn enqueue(sh: &Arc<Shared>, draft: CaseDraft) {
+    let gate = Arc::new(crate::store::CommitGate::default());
+    {
+        let (sh, gate) = (sh.clone(), gate.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(sh.services.terminal.submit_deadline).await;
+            if gate.try_abandon() {
+                tracing::error!("case write passed its deadline; rolled back");
+                let _ = sh.services.store.audit("host_alert", "storage: case write timed out, nothing submitted");
+                send(&sh, Event::QueueFailed(NOT_SUBMITTED.into()));
+            }
+        });
+    }
     let sh = sh.clone();
     tokio::task::spawn_blocking(move || {
         let terminal = sh.services.terminal.id.clone();
-        let res = sh.services.store.enqueue_case(&terminal, |local_no| {
-            let case = case_submission(&sh, &draft, local_no);
-            // The plaintext is wiped as soon as it is sealed.
-            let plain = zeroize::Zeroizing::new(serde_json::to_vec(&case).unwrap_or_default());
-            sh.services.sealer.seal(&plain)
-        });
+        let res = sh.services.store.enqueue_case_gated(
+            &terminal,
+            |local_no| {
+                let case = case_submission(&sh, &draft, local_no);
+                // The plaintext is wiped as soon as it is sealed.
+                let plain = zeroize::Zeroizing::new(serde_json::to_vec(&case).unwrap_or_default());
+                sh.services.sealer.seal(&plain)
+            },
+            &gate,
+        );
         match res {
             Ok(local_no) => {
                 tracing::info!(local_no = %local_no, "case queued");
                 sh.services.outbox_wake.notify_one();
                 send(&sh, Event::CaseQueued { local_no });
             }
+            // The deadline has told the citizen already.
+            Err(crate::store::StoreError::Abandoned) => {}
             Err(e) => {
                 tracing::error!(error = %e, "case could not be queued");
-                send(&sh, Event::QueueFailed(e.to_string()));
+                // The transaction was not committed; tell the citizen unless the deadline did.
+                if gate.fail() {
+                    send(&sh, Event::QueueFailed(format!("{NOT_SUBMITTED}（{e}）")));
+                }
             }
         }
     });
 }
+
+/// What the fault screen says when the case could not be stored.
+const NOT_SUBMITTED: &str = "申请未能保存，未提交任何材料，请稍后重试或到窗口办理";
 
 /// Prints documents in order on one blocking task; the flag marks the receipt, whose
 /// outcome the journey shows.
@@ -346,7 +377,7 @@ fn store_rating(sh: &Arc<Shared>, r: crate::journey::RatingRecord) {
             level_name: crate::rating::LEVELS[(r.level.clamp(1, 5) - 1) as usize].to_string(),
             channel: map.channel.clone(),
             reasons: r.reasons.clone(),
-            rated_at: chrono::Local::now().format("%Y%m%dT%H%M%S").to_string(),
+            rated_at: crate::clock::now(sh.services.terminal.tz).format("%Y%m%dT%H%M%S").to_string(),
         };
         let sealed = sh.services.sealer.seal(&serde_json::to_vec(&sub).unwrap_or_default());
         match sh.services.store.enqueue_rating(&r.local_no, r.level, &r.reasons, sealed) {

@@ -20,6 +20,19 @@ use tokio::sync::{mpsc, Notify};
 
 pub type EventTx = mpsc::UnboundedSender<Event>;
 
+/// Requests to the journey loop from the service supervisor, handled between events.
+pub enum Control {
+    /// Run this on the journey loop: the watchdog's round trip continues to the UI thread.
+    Ping(Box<dyn FnOnce() + Send>),
+    /// Wipe the session, let the durable write in progress finish, then answer.
+    Shutdown(tokio::sync::oneshot::Sender<()>),
+    /// Fault injection: the loop stops handling anything, for good.
+    #[cfg(feature = "fault-injection")]
+    Stall,
+}
+
+pub type ControlTx = mpsc::UnboundedSender<Control>;
+
 /// Facts about this terminal the runtime needs.
 #[derive(Debug, Clone)]
 pub struct TerminalInfo {
@@ -29,6 +42,10 @@ pub struct TerminalInfo {
     pub progress_url: String,
     pub timing: Timing,
     pub rating: RatingMapping,
+    /// Times on screens and receipts.
+    pub tz: chrono_tz::Tz,
+    /// How long the durable write behind 提交 may take.
+    pub submit_deadline: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -107,9 +124,16 @@ pub(crate) fn push_preview(sh: &Shared, frame: crate::ui::view::PreviewFrame) {
     (sh.sink)(last.clone());
 }
 
-/// Starts the journey loop and the 1 Hz ticker on `rt`; returns the event sender.
-pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, sink: ViewSink) -> EventTx {
+/// Starts the journey loop and the 1 Hz ticker on `rt`; returns the event sender and
+/// the control sender.
+pub fn start(
+    rt: &tokio::runtime::Handle,
+    services: Services,
+    devices: Devices,
+    sink: ViewSink,
+) -> (EventTx, ControlTx, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    let (ctl_tx, mut ctl) = mpsc::unbounded_channel::<Control>();
     let shared = Arc::new(Shared {
         services,
         devices,
@@ -131,12 +155,36 @@ pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, 
             }
         }
     });
-    rt.spawn(async move {
+    let journey = rt.spawn(async move {
         let sh = shared;
         let mut state = State::new(sh.services.terminal.timing.idle_timeout);
         push_view(&sh, view::build(&state, &sh.services.catalog.current(), &sh.services.terminal.progress_url));
-        while let Some(ev) = rx.recv().await {
-            let today = chrono::Local::now().format("%Y%m%d").to_string();
+        loop {
+            let ev = tokio::select! {
+                biased;
+                Some(c) = ctl.recv() => match c {
+                    Control::Ping(f) => {
+                        f();
+                        continue;
+                    }
+                    Control::Shutdown(done) => {
+                        state = shutdown(&sh, state).await;
+                        let _ = done.send(());
+                        continue;
+                    }
+                    #[cfg(feature = "fault-injection")]
+                    Control::Stall => {
+                        tracing::warn!("fault injection: journey loop stalled");
+                        std::future::pending::<()>().await;
+                        continue;
+                    }
+                },
+                ev = rx.recv() => match ev {
+                    Some(ev) => ev,
+                    None => break,
+                },
+            };
+            let today = crate::clock::now(sh.services.terminal.tz).format("%Y%m%d").to_string();
             // One snapshot per event: a sync never changes the catalog mid-step.
             let catalog = sh.services.catalog.current();
             let ctx = Ctx { catalog: &catalog, today: &today, timing: sh.services.terminal.timing };
@@ -154,5 +202,27 @@ pub fn start(rt: &tokio::runtime::Handle, services: Services, devices: Devices, 
             }
         }
     });
-    tx
+    (tx, ctl_tx, journey)
+}
+
+/// SIGTERM/SIGINT: the session is wiped (scans, card data, strokes) and shown as ended,
+/// then the durable write in progress, if any, is waited for (the store's lock is held
+/// for the whole transaction).
+async fn shutdown(sh: &Arc<Shared>, state: State) -> State {
+    let catalog = sh.services.catalog.current();
+    let today = crate::clock::now(sh.services.terminal.tz).format("%Y%m%d").to_string();
+    let ctx = Ctx { catalog: &catalog, today: &today, timing: sh.services.terminal.timing };
+    let (state, fx) = journey::step(state, Event::Shutdown, &ctx);
+    sh.services.in_session.store(false, Ordering::Relaxed);
+    push_view(sh, view::build(&state, &catalog, &sh.services.terminal.progress_url));
+    effects::sync_preview(sh, false);
+    for e in fx {
+        effects::execute(sh, e);
+    }
+    let store = sh.services.store.clone();
+    let barrier = tokio::task::spawn_blocking(move || store.barrier());
+    if tokio::time::timeout(std::time::Duration::from_secs(4), barrier).await.is_err() {
+        tracing::error!("shutdown: the durable write did not finish in 4 s; SQLite rolls it back");
+    }
+    state
 }

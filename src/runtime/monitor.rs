@@ -100,22 +100,31 @@ impl Health {
     }
 }
 
+/// When and as whom the monitor looks.
+pub struct Schedule {
+    pub terminal: String,
+    pub every: Duration,
+    /// Told on every round, so the supervisor sees a hung monitor.
+    pub beat: crate::supervise::Beat,
+}
+
 /// Checks the devices every `every` and heartbeats the platform; tells the journey
 /// (`tx`) when what is usable changes.
 pub async fn run(
     devices: Devices,
     store: Arc<Store>,
     client: IntakeClient,
-    terminal: String,
-    every: Duration,
+    schedule: Schedule,
     tx: EventTx,
     in_session: Arc<AtomicBool>,
 ) {
+    let Schedule { terminal, every, beat } = schedule;
     let mut iv = tokio::time::interval(every);
     iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last = Health::default();
     loop {
         iv.tick().await;
+        beat.beat();
         // A citizen is using the kiosk: devices are left to the journey (a reader
         // reconnect now could make the card on it read twice); the last look stands.
         let now = if in_session.load(Ordering::Relaxed) {

@@ -16,6 +16,40 @@ pub enum StoreError {
     TooNew { found: i64, supported: i64 },
     #[error("已评价 / this case was already rated")]
     AlreadyRated,
+    #[error("保存超时，已撤回 / the write passed its deadline and was rolled back")]
+    Abandoned,
+}
+
+/// Decides, once, whether a durable write commits or is abandoned: the writer asks
+/// right before COMMIT, the deadline asks when it passes; whoever comes first wins. So a
+/// citizen told "nothing was submitted" can never have a case that is later delivered.
+#[derive(Debug, Default)]
+pub struct CommitGate(std::sync::atomic::AtomicU8);
+
+impl CommitGate {
+    const OPEN: u8 = 0;
+    const COMMITTING: u8 = 1;
+    const ABANDONED: u8 = 2;
+
+    /// The writer: may I commit? False once the deadline has passed.
+    pub fn try_commit(&self) -> bool {
+        self.swap_from_open(Self::COMMITTING)
+    }
+
+    /// The deadline: abandon the write. False if the writer is already committing.
+    pub fn try_abandon(&self) -> bool {
+        self.swap_from_open(Self::ABANDONED)
+    }
+
+    /// The writer failed without committing: true unless the deadline already said so.
+    pub fn fail(&self) -> bool {
+        self.0.swap(Self::ABANDONED, std::sync::atomic::Ordering::SeqCst) != Self::ABANDONED
+    }
+
+    fn swap_from_open(&self, to: u8) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.0.compare_exchange(Self::OPEN, to, SeqCst, SeqCst).is_ok()
+    }
 }
 
 pub fn now_ms() -> i64 {
@@ -93,6 +127,17 @@ impl Store {
     /// Allocates the next provisional number and queues the sealed case in one
     /// transaction: when this returns, the case survives a power cut.
     pub fn enqueue_case(&self, terminal_id: &str, seal: impl FnOnce(&str) -> Vec<u8>) -> Result<String, StoreError> {
+        self.enqueue_case_gated(terminal_id, seal, &CommitGate::default())
+    }
+
+    /// As [`Store::enqueue_case`], committing only if `gate` still allows it; otherwise
+    /// the transaction is rolled back and nothing (not even the number) is used up.
+    pub fn enqueue_case_gated(
+        &self,
+        terminal_id: &str,
+        seal: impl FnOnce(&str) -> Vec<u8>,
+        gate: &CommitGate,
+    ) -> Result<String, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         tx.execute(
@@ -107,8 +152,18 @@ impl Store {
             "INSERT INTO outbox(kind, local_no, idem_key, payload, created_ms) VALUES('case', ?1, ?2, ?3, ?4)",
             params![local_no, idem, sealed, now_ms()],
         )?;
+        if !gate.try_commit() {
+            // Dropping the transaction rolls it back.
+            return Err(StoreError::Abandoned);
+        }
         tx.commit()?;
         Ok(local_no)
+    }
+
+    /// Returns once no write is in progress (every write holds the connection's lock for
+    /// its whole transaction).
+    pub fn barrier(&self) {
+        drop(self.lock());
     }
 
     /// Records a rating (one per case, immutable) and queues its upload.

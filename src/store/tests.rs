@@ -81,3 +81,20 @@ fn counters_audit_catalog() {
     s.save_catalog("v2", "{\"a\":1}").unwrap();
     assert_eq!(s.active_catalog().unwrap(), Some(("v2".into(), "{\"a\":1}".into())));
 }
+
+#[test]
+fn abandoned_write_is_rolled_back_and_uses_no_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("k.db")).unwrap();
+    let late = CommitGate::default();
+    assert!(late.try_abandon(), "the deadline came first");
+    let e = s.enqueue_case_gated("T1", |_| b"x".to_vec(), &late).unwrap_err();
+    assert!(matches!(e, StoreError::Abandoned), "{e}");
+    assert_eq!(s.queue_stats().unwrap().queued, 0);
+    // The number was not used up: the next case gets 000001.
+    let on_time = CommitGate::default();
+    assert_eq!(s.enqueue_case_gated("T1", |_| b"y".to_vec(), &on_time).unwrap(), "T1-000001");
+    // Once committing, the deadline can no longer abandon it.
+    assert!(!on_time.try_abandon());
+    assert_eq!(s.queue_stats().unwrap().queued, 1);
+}

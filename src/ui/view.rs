@@ -176,6 +176,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         show_countdown: !matches!(shown, Screen::Attract | Screen::Submitting),
         // On the start screens, what the device monitor found that will not work today.
         notice: s.notice.clone().unwrap_or_else(|| match shown {
+            Screen::Attract if cat.bundles.is_empty() => crate::journey::OUT_OF_SERVICE.into(),
             Screen::Attract | Screen::Home => s.devices.banner(),
             _ => String::new(),
         }),
@@ -365,7 +366,9 @@ fn home(v: &mut View, s: &State, cat: &Catalog) {
         .filter(|(_, b)| b.category == h.category)
         .map(|(i, b)| {
             let n = 1 + b.joint_departments.len();
-            let depts = if n > 1 {
+            let depts = if let Some(why) = crate::journey::unavailable_reason(b, cat, &s.devices) {
+                format!("暂不可办：{why}")
+            } else if n > 1 {
                 format!("牵头：{} 等{}个部门", b.lead_department, n)
             } else {
                 format!("办理：{}", b.lead_department)
