@@ -51,6 +51,8 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
     // Refusals first: a terminal without keys never gets as far as the screen.
     crate::app::check_keys(&cfg).map_err(|e| RunError::Refused(e.to_string()))?;
     select_backend(&cfg)?;
+    // Only a terminal owns its VT; a developer's console keeps its keyboard.
+    let _vt = if cfg.is_demo() { None } else { VtLock::take() };
     // A device missing or faulty now is degraded, not fatal (the monitor reports it).
     let (devices, _rig) = crate::devices::open(&cfg).map_err(|e| RunError::Failed(e.to_string()))?;
     let app = crate::ui::AppWindow::new().map_err(|e| {
@@ -104,6 +106,48 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
         }
         Ok(()) => Err(RunError::Failed("the UI event loop ended without a stop request".into())),
         Err(e) => Err(RunError::Failed(format!("UI event loop: {e}"))),
+    }
+}
+
+/// On tty1 (systemd's TTYPath) the kernel's keyboard handling is switched off while the
+/// kiosk runs: Ctrl+C or Ctrl+Z on a keyboard plugged into the terminal would otherwise
+/// reach it as a signal, and the console would draw over the panel. Restored on drop.
+struct VtLock {
+    kb_mode: libc::c_long,
+}
+
+impl VtLock {
+    // linux/kd.h
+    const KDGKBMODE: libc::c_ulong = 0x4B44;
+    const KDSKBMODE: libc::c_ulong = 0x4B45;
+    const KDSETMODE: libc::c_ulong = 0x4B3A;
+    const K_OFF: libc::c_long = 0x04;
+    const KD_TEXT: libc::c_long = 0;
+    const KD_GRAPHICS: libc::c_long = 1;
+
+    fn take() -> Option<VtLock> {
+        let mut kb_mode: libc::c_long = 0;
+        // SAFETY: plain ioctls on fd 0 with an integer argument or out-pointer; they fail
+        // harmlessly (ENOTTY) when stdin is not a virtual terminal.
+        unsafe {
+            if libc::ioctl(0, Self::KDGKBMODE as _, &mut kb_mode) != 0 {
+                return None;
+            }
+            libc::ioctl(0, Self::KDSKBMODE as _, Self::K_OFF);
+            libc::ioctl(0, Self::KDSETMODE as _, Self::KD_GRAPHICS);
+        }
+        tracing::info!("virtual terminal keyboard off while the kiosk runs");
+        Some(VtLock { kb_mode })
+    }
+}
+
+impl Drop for VtLock {
+    fn drop(&mut self) {
+        // SAFETY: as in take().
+        unsafe {
+            libc::ioctl(0, Self::KDSETMODE as _, Self::KD_TEXT);
+            libc::ioctl(0, Self::KDSKBMODE as _, self.kb_mode);
+        }
     }
 }
 
