@@ -76,7 +76,7 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
             if !first.swap(true, Ordering::SeqCst) {
                 // The event loop runs, so the window is shown: lock it and say ready.
                 lock_shown_window(&app, &display);
-                let _ = sd_notify::notify(&[NotifyState::Ready]);
+                notify(NotifyState::Ready);
                 tracing::info!(ms = started.elapsed().as_millis() as u64, "first screen shown; ready");
             }
         });
@@ -151,6 +151,26 @@ impl Drop for VtLock {
     }
 }
 
+/// Tells systemd without ever blocking the caller: the notify socket is a blocking
+/// datagram socket, and a manager slow to read it must not stall the UI thread or a
+/// runtime worker. One thread sends, in order.
+fn notify(state: NotifyState<'static>) {
+    use std::sync::{mpsc, Mutex, OnceLock};
+    static TX: OnceLock<Mutex<mpsc::Sender<NotifyState<'static>>>> = OnceLock::new();
+    let tx = TX.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<NotifyState<'static>>();
+        let _ = std::thread::Builder::new().name("sd-notify".into()).spawn(move || {
+            for state in rx {
+                if let Err(e) = sd_notify::notify(&[state]) {
+                    tracing::warn!(error = %e, "sd_notify failed");
+                }
+            }
+        });
+        Mutex::new(tx)
+    });
+    let _ = tx.lock().unwrap_or_else(|e| e.into_inner()).send(state);
+}
+
 /// LinuxKMS on a terminal, winit on a desktop or under cage; `SLINT_BACKEND` wins.
 fn select_backend(cfg: &Config) -> Result<(), RunError> {
     if std::env::var_os("SLINT_BACKEND").is_some() {
@@ -201,12 +221,12 @@ fn spawn_signals(kiosk: &Kiosk) {
             _ = int.recv() => tracing::info!("SIGINT: stopping"),
         }
         live.begin_shutdown();
-        let _ = sd_notify::notify(&[NotifyState::Stopping]);
         let _ = std::thread::Builder::new().name("stop-deadline".into()).spawn(|| {
             std::thread::sleep(STOP_WITHIN);
             tracing::warn!("stop took too long; exiting now");
             std::process::exit(0);
         });
+        notify(NotifyState::Stopping);
         let (done, wait) = tokio::sync::oneshot::channel();
         if ctl.send(Control::Shutdown(done)).is_ok() {
             let _ = tokio::time::timeout(STOP_WITHIN - Duration::from_millis(300), wait).await;
@@ -245,7 +265,7 @@ fn spawn_watchdog(kiosk: &Kiosk) {
             }
             match tokio::time::timeout(every, answered).await {
                 Ok(Ok(())) => {
-                    let _ = sd_notify::notify(&[NotifyState::Watchdog]);
+                    notify(NotifyState::Watchdog);
                 }
                 _ => tracing::error!("watchdog: no round trip through the journey loop and the UI; not pinging"),
             }
