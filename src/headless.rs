@@ -102,7 +102,7 @@ pub fn demo_state(target: Screen, cat: &Catalog) -> State {
     rest.extend([
         Event::Next,
         Event::Next,
-        Event::CaseQueued { local_no: "XX-0001-000042".into() },
+        Event::CaseQueued { local_no: "XX-0001-1-000042".into() },
         Event::ReceiptPrinted,
         Event::Next,
         Event::Rate(4),

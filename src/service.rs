@@ -66,21 +66,15 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
     lock_window(&app, &cfg.display);
 
     let first = Arc::new(AtomicBool::new(false));
-    let weak = app.as_weak();
     let display = cfg.display.clone();
-    let sink: ViewSink = Arc::new(move |view| {
-        let first = first.clone();
-        let display = display.clone();
-        let _ = weak.upgrade_in_event_loop(move |app| {
-            crate::ui::apply(&app, &view);
-            if !first.swap(true, Ordering::SeqCst) {
-                // The event loop runs, so the window is shown: lock it and say ready.
-                lock_shown_window(&app, &display);
-                notify(NotifyState::Ready);
-                tracing::info!(ms = started.elapsed().as_millis() as u64, "first screen shown; ready");
-            }
-        });
-    });
+    let sink: ViewSink = Arc::new(crate::ui::sink(&app, &cfg.terminal.progress_url).after_apply(move |app| {
+        if !first.swap(true, Ordering::SeqCst) {
+            // The event loop runs, so the window is shown: lock it and say ready.
+            lock_shown_window(app, &display);
+            notify(NotifyState::Ready);
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "first screen shown; ready");
+        }
+    }));
     let kiosk = Kiosk::start(&cfg, devices, sink).map_err(|e| {
         if e.is_refusal() {
             RunError::Refused(e.to_string())
@@ -88,7 +82,7 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
             RunError::Failed(e.to_string())
         }
     })?;
-    crate::ui::connect(&app, kiosk.tx.clone(), kiosk.catalog_cell.clone());
+    crate::ui::connect(&app, kiosk.tx.clone());
     spawn_signals(&kiosk);
     spawn_watchdog(&kiosk);
     #[cfg(feature = "fault-injection")]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use kiosk::ui::{Kiosk, ScreenId};
+use kiosk::ui::{ChromeAdapter, EditorAdapter, FormAdapter, MaterialsAdapter, ScreenId};
 use slint::ComponentHandle;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use std::time::Duration;
 fn wait_row(d: &common::Driver, label: &'static str, value: &'static str) {
     d.wait_until(move |app| {
         use slint::Model;
-        app.global::<Kiosk>()
+        app.global::<FormAdapter>()
             .get_fields()
             .iter()
             .any(|r| r.label == label && r.value == value && r.source.starts_with("本人填写"))
@@ -23,9 +23,9 @@ fn wait_row(d: &common::Driver, label: &'static str, value: &'static str) {
 /// Pages through the candidates of `pinyin` until `ch` shows, then picks it.
 fn pick(d: &common::Driver, pinyin: &'static str, ch: &str, shot: bool) {
     use slint::Model;
-    d.wait_until(move |app| app.global::<Kiosk>().get_edit_pinyin() == pinyin);
+    d.wait_until(move |app| app.global::<EditorAdapter>().get_pinyin() == pinyin);
     let first = |d: &common::Driver| {
-        d.on_ui(|app| app.global::<Kiosk>().get_edit_candidates().row_data(0).unwrap_or_default().to_string())
+        d.on_ui(|app| app.global::<EditorAdapter>().get_candidates().row_data(0).unwrap_or_default().to_string())
     };
     while !d.has_text(&format!("候选 {ch}")) {
         let before = first(d);
@@ -52,11 +52,11 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         // Not yet filled: the form says which, and stays.
         d.enter_phone("13812345678");
         d.tap("下一步");
-        d.wait_until(|app| app.global::<Kiosk>().get_notice().contains("经营场所面积"));
+        d.wait_until(|app| app.global::<ChromeAdapter>().get_notice().contains("经营场所面积"));
 
         d.edit_field("经营场所面积（平方米）");
         d.type_digits("45.5");
-        d.wait_until(|app| app.global::<Kiosk>().get_edit_text() == "45.5");
+        d.wait_until(|app| app.global::<EditorAdapter>().get_text() == "45.5");
         d.shot("form-editor-number");
         d.confirm_edit();
         wait_row(d, "经营场所面积（平方米）", "45.5");
@@ -66,7 +66,7 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         d.tap("自制饮品制售");
         d.wait_until(|app| {
             use slint::Model;
-            app.global::<Kiosk>().get_edit_options().iter().filter(|o| o.checked).count() == 2
+            app.global::<EditorAdapter>().get_options().iter().filter(|o| o.chosen).count() == 2
         });
         d.shot("form-editor-choice");
         d.confirm_edit();
@@ -79,15 +79,15 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         d.tap("下一步");
         d.wait_screen(ScreenId::Materials);
         d.tap("容缺后补 食品安全管理制度");
-        d.wait_until(|app| app.global::<Kiosk>().get_committing());
+        d.wait_until(|app| app.global::<MaterialsAdapter>().get_committing());
         d.tap("签名确认");
-        d.wait_until(|app| app.global::<Kiosk>().get_notice().contains("签名太短"));
+        d.wait_until(|app| app.global::<ChromeAdapter>().get_notice().contains("签名太短"));
         let wave: Vec<(f32, f32)> =
             (0..60).map(|i| (120.0 + i as f32 * 11.0, 180.0 + 70.0 * (i as f32 / 4.0).sin())).collect();
         d.draw("签名区", wave);
         d.shot("materials-commitment");
         d.tap("签名确认");
-        d.wait_until(|app| !app.global::<Kiosk>().get_committing());
+        d.wait_until(|app| !app.global::<MaterialsAdapter>().get_committing());
         d.capture_all_materials();
         d.tap("下一步");
         d.wait_screen(ScreenId::Review);
@@ -114,7 +114,7 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         pick(d, "xiang", "乡", false);
         d.type_digits("8");
         d.tap("号");
-        d.wait_until(|app| app.global::<Kiosk>().get_edit_text() == "新乡8号");
+        d.wait_until(|app| app.global::<EditorAdapter>().get_text() == "新乡8号");
         d.confirm_edit();
         wait_row(d, "迁入地住所", "新乡8号");
         d.tap("首页");
@@ -132,7 +132,7 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
     assert_eq!((get("business.area").value.as_str(), get("business.area").source.as_str()), ("45.5", "typed"));
     assert_eq!(get("business.scope").value, "热食类食品制售、自制饮品制售");
     assert_eq!(get("sign.size").value, "3");
-    assert_eq!(get("applicant.name").source, "card");
+    assert_eq!(get("applicant.name").source.as_str(), "card");
     assert_eq!((get("org.name").value.as_str(), get("org.name").source.as_str()), ("", "e_cert"));
 
     // The deferred material went with the signed commitment, and its notice was printed.

@@ -110,27 +110,27 @@ fn script(d: &Driver) -> String {
     d.tap("下一步");
 
     d.wait_screen(ScreenId::Materials);
-    d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_has_preview());
+    d.wait_until(|app| app.global::<kiosk::ui::MaterialsAdapter>().get_has_preview());
     d.shot("06-materials");
     d.capture_all_materials();
     d.shot("06b-materials-done");
     d.tap("下一步");
 
     d.wait_screen(ScreenId::Review);
-    d.wait_until(|app| !app.global::<kiosk::ui::Kiosk>().get_has_preview());
+    d.wait_until(|app| !app.global::<kiosk::ui::MaterialsAdapter>().get_has_preview());
     d.shot("07-review");
     d.tap("确认提交");
 
     d.wait_screen(ScreenId::Receipt);
-    d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_print_status().contains("已打印"));
-    let no = d.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_receipt_no().to_string());
+    d.wait_until(|app| app.global::<kiosk::ui::ReceiptAdapter>().get_print_status().contains("已打印"));
+    let no = d.on_ui(|app| app.global::<kiosk::ui::ReceiptAdapter>().get_number().to_string());
     assert!(no.starts_with("XX-0001-"), "receipt number shown: {no}");
     d.shot("08-receipt");
     d.tap("下一步：评价本次服务");
 
     d.wait_screen(ScreenId::Rating);
     d.tap("非常满意");
-    d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_rating() == 1);
+    d.wait_until(|app| app.global::<kiosk::ui::RatingAdapter>().get_level() == 1);
     d.shot("09-rating");
     d.tap("提交评价");
 

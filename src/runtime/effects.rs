@@ -1,21 +1,26 @@
 //! Executes journey effects. Each result comes back to the journey as an event.
 
 use super::Shared;
-use crate::intake::{ApplicantDto, CaseSubmission, CommitmentDto, FormFieldDto, MaterialDto, RatingSubmission};
+use crate::catalog::FieldSource;
+use crate::intake::{
+    ApplicantDto, CaseSubmission, CommitmentDto, FormFieldDto, FormSource, MaterialDto, RatingSubmission,
+};
 use crate::journey::{CaseDraft, Delivery, Device, Effect, Event, SlotState};
 use crate::receipt::{self, Site};
 use base64::Engine;
 use kiosk_hardware::printer::Document;
 use kiosk_hardware::IdCardError;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
     match effect {
         Effect::StartCardReading => start_reading(sh),
         Effect::StopCardReading => {
-            sh.reading_gen.fetch_add(1, Ordering::SeqCst);
+            if let Some(t) = sh.reading.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                t.cancel();
+            }
         }
         Effect::Capture { slot, material_key } => capture(sh, slot, material_key),
         Effect::EnqueueCase(draft) => enqueue(sh, *draft),
@@ -24,7 +29,7 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
             let now = crate::clock::now(sh.services.terminal.tz).format("%Y-%m-%d %H:%M").to_string();
             let mut jobs = vec![(receipt::intake_receipt(&data, &site, &now), true)];
             if !data.deferred.is_empty() {
-                jobs.push((receipt::deferral_notice(&data, &site, &now, crate::journey::DEFERRAL_DAYS), false));
+                jobs.push((receipt::deferral_notice(&data, &site, &now), false));
             }
             print(sh, jobs);
         }
@@ -88,7 +93,14 @@ fn profile(sh: &Arc<Shared>, effect: Effect) {
 
 fn site(sh: &Shared) -> Site<'_> {
     let t = &sh.services.terminal;
-    Site { terminal_id: &t.id, site: &t.site, help_phone: &t.help_phone, progress_url: &t.progress_url }
+    Site {
+        terminal_id: &t.id,
+        site: &t.site,
+        help_phone: &t.help_phone,
+        progress_url: &t.progress_url,
+        online_app: &t.online_app,
+        deferral_days: t.deferral_days,
+    }
 }
 
 fn send(sh: &Shared, ev: Event) {
@@ -97,11 +109,14 @@ fn send(sh: &Shared, ev: Event) {
 }
 
 fn start_reading(sh: &Arc<Shared>) {
-    let gen = sh.reading_gen.fetch_add(1, Ordering::SeqCst) + 1;
+    let token = CancellationToken::new();
+    if let Some(old) = sh.reading.lock().unwrap_or_else(|e| e.into_inner()).replace(token.clone()) {
+        old.cancel();
+    }
     let sh = sh.clone();
     tokio::task::spawn_blocking(move || {
         let mut failures = 0;
-        while sh.reading_gen.load(Ordering::SeqCst) == gen && !sh.tx.is_closed() {
+        while !token.is_cancelled() && !sh.tx.is_closed() {
             let res = sh.devices.idcard.lock().unwrap_or_else(|e| e.into_inner()).poll();
             match res {
                 Ok(Some(card)) => {
@@ -129,31 +144,36 @@ fn start_reading(sh: &Arc<Shared>) {
 
 /// Runs the scanner's live preview (about 4 frames a second) while `on`.
 pub(crate) fn sync_preview(sh: &Arc<Shared>, on: bool) {
-    let gen = sh.preview_gen.load(Ordering::SeqCst);
-    let running = gen % 2 == 1;
-    if on == running {
+    let mut running = sh.preview.lock().unwrap_or_else(|e| e.into_inner());
+    if on == running.is_some() {
         return;
     }
-    let gen = sh.preview_gen.fetch_add(1, Ordering::SeqCst) + 1;
     if !on {
-        sh.last_view.lock().unwrap_or_else(|e| e.into_inner()).preview = None;
+        if let Some(t) = running.take() {
+            t.cancel();
+        }
+        drop(running);
+        super::clear_preview(sh);
         return;
     }
+    let token = CancellationToken::new();
+    *running = Some(token.clone());
+    drop(running);
     let sh = sh.clone();
     tokio::task::spawn_blocking(move || {
         // Also stop when the journey loop is gone (shutdown), or the runtime would wait for us.
-        while sh.preview_gen.load(Ordering::SeqCst) == gen && !sh.tx.is_closed() {
+        while !token.is_cancelled() && !sh.tx.is_closed() {
             // try_lock: a capture in progress owns the camera; skip a frame rather than wait.
             let frame = match sh.devices.scanner.try_lock() {
                 Ok(mut s) => s.preview().ok(),
                 Err(_) => None,
             };
             if let Some(f) = frame {
-                if sh.preview_gen.load(Ordering::SeqCst) != gen {
+                if token.is_cancelled() {
                     break;
                 }
                 let rgb = Arc::new(f.rgb.clone());
-                super::push_preview(&sh, crate::ui::view::PreviewFrame { width: f.width, height: f.height, rgb });
+                super::push_preview(&sh, super::PreviewFrame { width: f.width, height: f.height, rgb });
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -213,10 +233,13 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
             .map(|(key, value, source)| FormFieldDto {
                 key: key.clone(),
                 value: value.clone(),
-                source: serde_json::to_value(source)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
+                source: match source {
+                    FieldSource::Card => FormSource::Card,
+                    FieldSource::Typed => FormSource::Typed,
+                    FieldSource::ECert => FormSource::ECert,
+                    FieldSource::Default => FormSource::Default,
+                    FieldSource::Profile => FormSource::Profile,
+                },
             })
             .collect(),
         // 结果免费寄 goes to the contact address on the form (the card's unless changed).
@@ -236,7 +259,7 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
                     material_key: key.clone(),
                     due_date: due_date(
                         crate::clock::now(sh.services.terminal.tz).date_naive(),
-                        crate::journey::DEFERRAL_DAYS,
+                        sh.services.terminal.deferral_days,
                     ),
                     signature_png: b64.encode(png),
                 })

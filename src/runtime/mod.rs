@@ -1,22 +1,23 @@
 //! Runs the journey: receives events (touches, device results, ticks), steps the pure
-//! state machine, pushes the new view to the UI and executes the effects on tokio.
+//! state machine, publishes each new state as a `Snapshot` (whoever shows it, the UI,
+//! builds its view from that) and executes the effects on tokio.
 //! Blocking device calls run on tokio's blocking pool, never on the UI thread.
 
 mod effects;
 pub mod monitor;
 
-use crate::catalog::profile::ProfileStore;
-use crate::catalog::sync::CatalogCell;
+use crate::catalog::CatalogCell;
 use crate::journey::{self, Ctx, Event, State, Timing};
 use crate::outbox::Sealer;
+use crate::profile::ProfileStore;
 use crate::rating::RatingMapping;
 use crate::store::Store;
-use crate::ui::view::{self, View};
 use kiosk_hardware::{DocumentScanner, IdCardReader, ReceiptPrinter, ScannedPage};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, Notify};
+use tokio_util::sync::CancellationToken;
 
 pub type EventTx = mpsc::UnboundedSender<Event>;
 
@@ -37,9 +38,14 @@ pub type ControlTx = mpsc::UnboundedSender<Control>;
 #[derive(Debug, Clone)]
 pub struct TerminalInfo {
     pub id: String,
+    /// "centre · branch" (`Terminal::site`).
     pub site: String,
     pub help_phone: String,
     pub progress_url: String,
+    /// The online service app receipts point to (豫事办).
+    pub online_app: String,
+    /// Working days to bring a deferred material (receipts, commitments' due dates).
+    pub deferral_days: u32,
     pub timing: Timing,
     pub rating: RatingMapping,
     /// Times on screens and receipts.
@@ -83,8 +89,36 @@ pub struct Services {
     pub in_session: Arc<AtomicBool>,
 }
 
-/// Receives each new view; the UI implements it with `invoke_from_event_loop`.
-pub type ViewSink = Arc<dyn Fn(View) + Send + Sync>;
+/// One live frame from the scanner, RGB8.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewFrame {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Arc<Vec<u8>>,
+}
+
+/// What the journey shows now: its state, the catalog it was stepped with and, on the
+/// Materials screen, the scanner's live picture (set by the runtime, not the journey).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub state: Arc<State>,
+    pub catalog: Arc<crate::catalog::Catalog>,
+    pub preview: Option<PreviewFrame>,
+}
+
+/// Receives every snapshot, in order: after each event, and again with each new preview
+/// frame (same `state`). The UI bridge implements it; tests may pass a closure.
+pub trait Snapshots: Send + Sync {
+    fn publish(&self, snap: Snapshot);
+}
+
+impl<F: Fn(Snapshot) + Send + Sync> Snapshots for F {
+    fn publish(&self, snap: Snapshot) {
+        self(snap)
+    }
+}
+
+pub type ViewSink = Arc<dyn Snapshots>;
 
 /// Everything the effect executors share.
 pub(crate) struct Shared {
@@ -93,35 +127,42 @@ pub(crate) struct Shared {
     pub tx: EventTx,
     /// Scanned pages of the current session, by material key. Wiped with the session.
     pub scans: Mutex<HashMap<String, Vec<ScannedPage>>>,
-    /// Bumped to stop the card-polling loop.
-    pub reading_gen: AtomicU64,
-    /// Bumped to stop the scanner's live preview; odd while it runs.
-    pub preview_gen: AtomicU64,
-    /// The last view sent, so preview frames can be pushed between events.
-    pub last_view: Mutex<View>,
+    /// Cancels the card-polling loop running now (a new start cancels the old one).
+    pub reading: Mutex<Option<CancellationToken>>,
+    /// Cancels the scanner's live preview; Some while it runs.
+    pub preview: Mutex<Option<CancellationToken>>,
+    /// The last snapshot published, so preview frames can be sent between events.
+    pub last: Mutex<Option<Snapshot>>,
     pub sink: ViewSink,
 }
 
-/// Sends a view to the UI, keeping the live preview frame across journey updates.
-/// Views are sent while holding `last_view`, so the UI receives them in the order they
-/// were made and a preview frame never brings back an older journey state.
-pub(crate) fn push_view(sh: &Shared, mut v: View) {
-    let mut last = sh.last_view.lock().unwrap_or_else(|e| e.into_inner());
-    if v.screen == Some(journey::Screen::Materials) {
-        v.preview = last.preview.clone();
-    }
-    *last = v.clone();
-    (sh.sink)(v);
+/// Publishes a new journey state, keeping the live preview frame on the Materials
+/// screen. Snapshots are sent while holding `last`, so the sink receives them in the
+/// order they were made and a preview frame never brings back an older journey state.
+pub(crate) fn push_view(sh: &Shared, state: &State, catalog: Arc<crate::catalog::Catalog>) {
+    let mut last = sh.last.lock().unwrap_or_else(|e| e.into_inner());
+    let preview =
+        if state.screen == journey::Screen::Materials { last.as_ref().and_then(|l| l.preview.clone()) } else { None };
+    let snap = Snapshot { state: Arc::new(state.clone()), catalog, preview };
+    *last = Some(snap.clone());
+    sh.sink.publish(snap);
 }
 
-/// Puts a new preview frame on the current view and sends it.
-pub(crate) fn push_preview(sh: &Shared, frame: crate::ui::view::PreviewFrame) {
-    let mut last = sh.last_view.lock().unwrap_or_else(|e| e.into_inner());
-    if last.screen != Some(journey::Screen::Materials) {
+/// Puts a new preview frame on the last snapshot and publishes it.
+pub(crate) fn push_preview(sh: &Shared, frame: PreviewFrame) {
+    let mut last = sh.last.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(snap) = last.as_mut().filter(|l| l.state.screen == journey::Screen::Materials) else {
         return;
+    };
+    snap.preview = Some(frame);
+    sh.sink.publish(snap.clone());
+}
+
+/// Drops the preview frame kept for the next snapshot (the preview stopped).
+pub(crate) fn clear_preview(sh: &Shared) {
+    if let Some(l) = sh.last.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        l.preview = None;
     }
-    last.preview = Some(frame);
-    (sh.sink)(last.clone());
 }
 
 /// Starts the journey loop and the 1 Hz ticker on `rt`; returns the event sender and
@@ -139,9 +180,9 @@ pub fn start(
         devices,
         tx: tx.clone(),
         scans: Mutex::new(HashMap::new()),
-        reading_gen: AtomicU64::new(0),
-        preview_gen: AtomicU64::new(0),
-        last_view: Mutex::new(View::default()),
+        reading: Mutex::new(None),
+        preview: Mutex::new(None),
+        last: Mutex::new(None),
         sink,
     });
     let ticker = tx.clone();
@@ -158,7 +199,7 @@ pub fn start(
     let journey = rt.spawn(async move {
         let sh = shared;
         let mut state = State::new(sh.services.terminal.timing.idle_timeout);
-        push_view(&sh, view::build(&state, &sh.services.catalog.current(), &sh.services.terminal.progress_url));
+        push_view(&sh, &state, sh.services.catalog.current());
         loop {
             let ev = tokio::select! {
                 biased;
@@ -195,7 +236,7 @@ pub fn start(
                 tracing::info!(screen = state.screen.name(), "screen");
             }
             sh.services.in_session.store(state.session.is_some(), Ordering::Relaxed);
-            push_view(&sh, view::build(&state, &catalog, &sh.services.terminal.progress_url));
+            push_view(&sh, &state, catalog.clone());
             effects::sync_preview(&sh, state.screen == journey::Screen::Materials);
             for e in fx {
                 effects::execute(&sh, e);
@@ -214,7 +255,7 @@ async fn shutdown(sh: &Arc<Shared>, state: State) -> State {
     let ctx = Ctx { catalog: &catalog, today: &today, timing: sh.services.terminal.timing };
     let (state, fx) = journey::step(state, Event::Shutdown, &ctx);
     sh.services.in_session.store(false, Ordering::Relaxed);
-    push_view(sh, view::build(&state, &catalog, &sh.services.terminal.progress_url));
+    push_view(sh, &state, catalog.clone());
     effects::sync_preview(sh, false);
     for e in fx {
         effects::execute(sh, e);

@@ -1,15 +1,21 @@
-//! The view model: what each screen shows, derived from the journey state. Plain data
-//! (Send), built off the UI thread and applied to Slint on it.
+//! The view model: what each screen shows, derived from a journey snapshot. Plain data
+//! (Send; rows are the Slint adapters' structs), built off the UI thread and applied to
+//! the adapters on it, area by area (see the controllers beside this file).
 
 use crate::catalog::search::Target;
 use crate::catalog::Category;
 use crate::catalog::{Catalog, FieldSource};
 use crate::journey::{Device, PrintState, ProfileOffer, Screen, SlotState, State, HIT_LIMIT};
 use crate::rating::{BAD_REASONS, LEVELS};
+use crate::ui::{
+    BundleTile, CategoryTab, ChoiceRow, DeliveryChoice, FieldRow, HomeCategory, MaterialRow, MaterialState, MatterRow,
+    ProfilePrompt, ReasonRow, SearchHit, Section,
+};
 use kiosk_hardware::pii::mask_id;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct View {
+    // Chrome (ChromeAdapter).
     pub screen: Option<Screen>,
     pub elder: bool,
     pub step: i32,
@@ -17,61 +23,60 @@ pub struct View {
     pub idle_left: i32,
     pub show_countdown: bool,
     pub notice: String,
-    /// Home tiles of the chosen category: catalog index, name, summary, departments.
-    pub bundles: Vec<(usize, String, String, String)>,
-    pub home_category: i32,
-    pub category_labels: Vec<String>,
-    pub keypad_open: bool,
+    // Start and home (StartAdapter).
+    pub categories: Vec<CategoryTab>,
+    /// Home tiles of the chosen category.
+    pub bundles: Vec<BundleTile>,
+    pub search_open: bool,
     pub search_query: String,
-    /// Search results: name, detail.
-    pub hits: Vec<(String, String)>,
+    pub hits: Vec<SearchHit>,
     pub search_hint: String,
-    /// 一人一档: 1 consent prompt, 2 used, 0 otherwise.
-    pub profile_state: i32,
+    // Guide (GuideAdapter) and identify (IdentifyAdapter).
+    pub bundle_name: String,
+    pub matters: Vec<MatterRow>,
+    pub guide_sections: Vec<Section>,
+    pub identify_hint: String,
+    // Form (FormAdapter).
+    pub fields: Vec<FieldRow>,
+    pub auto_summary: String,
+    pub phone: String,
+    pub delivery: DeliveryChoice,
+    pub profile: ProfilePrompt,
     pub profile_exists: bool,
     pub keep_profile: bool,
-    pub bundle_name: String,
-    pub items: Vec<(String, String, bool)>,
-    pub guide_sections: Vec<(String, String)>,
-    pub identify_hint: String,
-    pub fields: Vec<FieldView>,
-    /// The field editor, when one is open on the form.
+    /// The field editor (EditorAdapter), when one is open on the form.
     pub editor: Option<EditorView>,
+    // Materials (MaterialsAdapter).
+    pub materials: Vec<MaterialRow>,
+    pub materials_summary: String,
+    /// The next material to photograph: the big button under the preview.
+    pub next_capture: Option<NextCapture>,
     /// The 容缺 commitment being signed: its text.
     pub commitment: Option<String>,
-    pub phone: String,
-    pub post_delivery: bool,
-    pub auto_summary: String,
-    /// name, status words, state code, required, can defer
-    pub materials: Vec<(String, String, i32, bool, bool)>,
-    pub materials_summary: String,
-    pub review: Vec<(String, String)>,
+    // Review (ReviewAdapter).
+    pub review: Vec<Section>,
+    // Receipt (ReceiptAdapter).
     pub receipt_no: String,
+    /// What the receipt's QR code carries: the progress link.
     pub receipt_qr: String,
     pub print_status: String,
     pub print_failed: bool,
+    // Rating (RatingAdapter): 1 非常满意 … 5 非常不满意, 0 none yet.
     pub rating: i32,
-    pub reasons: Vec<(String, bool)>,
+    pub reasons: Vec<ReasonRow>,
     pub needs_reasons: bool,
+    // Help and faults (HelpAdapter).
     pub fault_title: String,
     pub fault_message: String,
     pub fault_options: Vec<String>,
-    /// The next material to photograph (index, name): the big button under the preview.
-    pub next_capture: Option<(i32, String)>,
-    /// The scanner's live picture on the Materials screen (set by the runtime, not the journey).
-    pub preview: Option<PreviewFrame>,
 }
 
-/// One row of the merged form.
+/// The material the big capture button photographs.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FieldView {
-    pub label: String,
-    pub value: String,
-    pub source: String,
-    /// Filled without typing (card, e-certificate, default, 一人一档).
-    pub auto: bool,
-    /// Index to send with "edit", or -1 when the row cannot be changed here.
-    pub edit: i32,
+pub struct NextCapture {
+    /// Its slot in the session's material set.
+    pub index: usize,
+    pub name: String,
 }
 
 /// The editor open on one field: what it shows and the keys it offers.
@@ -84,15 +89,15 @@ pub struct EditorView {
     pub candidates: Vec<String>,
     pub has_prev: bool,
     pub has_next: bool,
-    /// Choice fields: option, chosen.
-    pub options: Vec<(String, bool)>,
-    /// Keypad keys: label, character code sent with "key".
-    pub keys: Vec<(String, i32)>,
+    /// Choice fields: each option and whether it is chosen.
+    pub options: Vec<ChoiceRow>,
+    /// Keypad keys; each types its own text.
+    pub keys: Vec<String>,
     pub cols: i32,
 }
 
-fn keys(chars: &str) -> Vec<(String, i32)> {
-    chars.chars().map(|c| (c.to_string(), c as i32)).collect()
+fn keys(chars: &str) -> Vec<String> {
+    chars.chars().map(|c| c.to_string()).collect()
 }
 
 fn editor_view(sess: &crate::journey::Session) -> Option<EditorView> {
@@ -124,7 +129,12 @@ fn editor_view(sess: &crate::journey::Session) -> Option<EditorView> {
         }
         InputKind::Choice => {
             v.hint = if f.multiple { "可以选择多项".into() } else { "请选择一项".into() };
-            v.options = f.options.iter().enumerate().map(|(i, o)| (o.clone(), ed.chosen.contains(&i))).collect();
+            v.options = f
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| ChoiceRow { label: o.into(), chosen: ed.chosen.contains(&i) })
+                .collect();
         }
         InputKind::Phone => {
             v.hint = "请输入11位手机号码，用于接收办理进度短信".into();
@@ -132,14 +142,6 @@ fn editor_view(sess: &crate::journey::Session) -> Option<EditorView> {
         }
     }
     Some(v)
-}
-
-/// One live frame from the scanner, RGB8.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreviewFrame {
-    pub width: u32,
-    pub height: u32,
-    pub rgb: std::sync::Arc<Vec<u8>>,
 }
 
 fn source_label(s: FieldSource) -> &'static str {
@@ -177,7 +179,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         // On the start screens, what the device monitor found that will not work today.
         notice: s.notice.clone().unwrap_or_else(|| match shown {
             Screen::Attract if cat.bundles.is_empty() => crate::journey::OUT_OF_SERVICE.into(),
-            Screen::Attract | Screen::Home => s.devices.banner(),
+            Screen::Attract | Screen::Home => crate::journey::device_banner(&s.devices),
             _ => String::new(),
         }),
         ..View::default()
@@ -188,13 +190,14 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         let bundle = cat.bundle(&sess.bundle_id);
         v.bundle_name = bundle.map(|b| b.name.clone()).unwrap_or_default();
         if let Some(b) = bundle {
-            v.items = b
+            v.matters = b
                 .matters
                 .iter()
                 .filter_map(|c| cat.matter(c))
-                .map(|m| {
-                    let detail = format!("{} · 承诺 {} 个工作日 · {}", m.department, m.promised_days, m.fee);
-                    (m.name.clone(), detail, sess.selected.contains(&m.code))
+                .map(|m| MatterRow {
+                    name: m.name.as_str().into(),
+                    detail: format!("{} · 承诺 {} 个工作日 · {}", m.department, m.promised_days, m.fee).into(),
+                    selected: sess.selected.contains(&m.code),
                 })
                 .collect();
             // The same sections the printed 一次性告知书 carries; only built where shown,
@@ -203,7 +206,12 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 Vec::new()
             } else {
                 cat.notice(&sess.bundle_id, &sess.selected)
-                    .map(|n| n.sections().into_iter().map(|x| (x.heading, x.lines.join("\n"))).collect())
+                    .map(|n| {
+                        n.sections()
+                            .into_iter()
+                            .map(|x| Section { heading: x.heading.into(), body: x.lines.join("\n").into() })
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
         }
@@ -214,16 +222,21 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         rows.sort_by_key(|(_, f)| !f.missing());
         v.fields = rows
             .into_iter()
-            .map(|(i, f)| FieldView {
-                label: f.label.clone(),
-                value: if f.missing() { "点此填写 ›".into() } else { shown_value(f) },
+            .map(|(i, f)| FieldRow {
+                index: i as i32,
+                label: f.label.as_str().into(),
+                // A missing field says so on screen ("点此填写 ›"): the row's flag, not its text.
+                value: if f.missing() { Default::default() } else { shown_value(f).into() },
                 source: match f.source {
                     FieldSource::Typed if !f.value.is_empty() => "本人填写 · 可修改".into(),
-                    src if f.editable() && src != FieldSource::Typed => format!("{} · 可修改", source_label(src)),
+                    src if f.editable() && src != FieldSource::Typed => {
+                        format!("{} · 可修改", source_label(src)).into()
+                    }
                     src => source_label(src).into(),
                 },
                 auto: f.source != FieldSource::Typed,
-                edit: if f.editable() { i as i32 } else { -1 },
+                editable: f.editable(),
+                missing: f.missing(),
             })
             .collect();
         v.editor = editor_view(sess);
@@ -240,21 +253,29 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             )
         };
         v.phone = sess.phone().to_string();
-        v.post_delivery = sess.delivery == crate::journey::Delivery::Post;
+        v.delivery = match sess.delivery {
+            crate::journey::Delivery::Post => DeliveryChoice::Post,
+            crate::journey::Delivery::Window => DeliveryChoice::Window,
+        };
         v.materials = sess
             .materials
             .iter()
             .map(|m| {
-                let (code, words) = match &m.state {
-                    SlotState::Todo => (0, "待拍摄".to_string()),
-                    SlotState::Capturing => (1, "正在拍摄，请保持材料不动…".to_string()),
-                    SlotState::Captured { pages } => (2, format!("已拍摄 {pages} 页 ✓")),
-                    SlotState::ECert => (3, "电子证照，无需拍摄 ✓".to_string()),
-                    SlotState::Failed(why) => (4, format!("未拍清楚：{why}，请重拍")),
-                    SlotState::Deferred => (5, "容缺后补：回执上会写明补交期限".to_string()),
+                let (state, words) = match &m.state {
+                    SlotState::Todo => (MaterialState::ToScan, "待拍摄".to_string()),
+                    SlotState::Capturing => (MaterialState::Scanning, "正在拍摄，请保持材料不动…".to_string()),
+                    SlotState::Captured { pages } => (MaterialState::Scanned, format!("已拍摄 {pages} 页 ✓")),
+                    SlotState::ECert => (MaterialState::ECert, "电子证照，无需拍摄 ✓".to_string()),
+                    SlotState::Failed(why) => (MaterialState::Failed, format!("未拍清楚：{why}，请重拍")),
+                    SlotState::Deferred => (MaterialState::Deferred, "容缺后补：回执上会写明补交期限".to_string()),
                 };
-                let can_defer = m.deferrable && matches!(m.state, SlotState::Todo | SlotState::Failed(_));
-                (m.name.clone(), words, code, m.required, can_defer)
+                MaterialRow {
+                    name: m.name.as_str().into(),
+                    status: words.into(),
+                    state,
+                    required: m.required,
+                    can_defer: m.deferrable && matches!(m.state, SlotState::Todo | SlotState::Failed(_)),
+                }
             })
             .collect();
         v.commitment = sess.commitment.and_then(|i| sess.materials.get(i)).map(|m| {
@@ -268,7 +289,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
             .materials
             .iter()
             .position(|m| matches!(m.state, SlotState::Todo | SlotState::Failed(_)))
-            .map(|i| (i as i32, sess.materials[i].name.clone()));
+            .map(|index| NextCapture { index, name: sess.materials[index].name.clone() });
         let scan = sess.materials.iter().filter(|m| m.state != SlotState::ECert).count();
         v.materials_summary =
             format!("共 {} 种材料，其中 {} 种需拍摄，其余由电子证照自动获取", sess.materials.len(), scan);
@@ -284,16 +305,20 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 .iter()
                 .find(|f| f.key == "applicant.contact_address" && !f.value.is_empty())
                 .map_or(a.address.as_str(), |f| f.value.as_str());
-            let delivery =
-                if v.post_delivery { format!("免费邮寄到：{address}") } else { "窗口领取".to_string() };
+            let delivery = if v.delivery == DeliveryChoice::Post {
+                format!("免费邮寄到：{address}")
+            } else {
+                "窗口领取".to_string()
+            };
+            let section = |heading: &str, body: String| Section { heading: heading.into(), body: body.into() };
             v.review = vec![
-                ("办理事项".into(), matters.join("\n")),
-                ("申请人".into(), format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone())),
-                (
-                    "材料".into(),
-                    v.materials.iter().map(|m| format!("· {}：{}", m.0, m.1)).collect::<Vec<_>>().join("\n"),
+                section("办理事项", matters.join("\n")),
+                section("申请人", format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone())),
+                section(
+                    "材料",
+                    v.materials.iter().map(|m| format!("· {}：{}", m.name, m.status)).collect::<Vec<_>>().join("\n"),
                 ),
-                ("取件方式".into(), delivery),
+                section("取件方式", delivery),
             ];
             // What the citizen typed or chose, to check once more before submitting.
             let typed: Vec<String> = sess
@@ -303,7 +328,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 .map(|f| format!("· {}：{}", f.label, shown_value(f)))
                 .collect();
             if !typed.is_empty() {
-                v.review.insert(2, ("填写的信息".into(), typed.join("\n")));
+                v.review.insert(2, section("填写的信息", typed.join("\n")));
             }
         }
         if let Some(r) = &sess.receipt {
@@ -317,17 +342,23 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
                 }
             };
         }
-        v.profile_state = match sess.profile {
-            ProfileOffer::Offered => 1,
-            ProfileOffer::Used => 2,
-            _ => 0,
+        v.profile = match sess.profile {
+            ProfileOffer::Offered => ProfilePrompt::Asking,
+            ProfileOffer::Used => ProfilePrompt::Used,
+            _ => ProfilePrompt::None,
         };
         v.profile_exists = matches!(sess.profile, ProfileOffer::Offered | ProfileOffer::Used | ProfileOffer::Declined);
         v.keep_profile = sess.keep_profile;
         v.rating = sess.rating.level.map_or(0, i32::from);
         v.needs_reasons = sess.rating.level.is_some_and(crate::journey::is_bad);
-        v.reasons =
-            BAD_REASONS.iter().map(|(code, label)| (label.to_string(), sess.rating.reasons.contains(*code))).collect();
+        v.reasons = BAD_REASONS
+            .iter()
+            .map(|(code, label)| ReasonRow {
+                code: (*code).into(),
+                label: (*label).into(),
+                chosen: sess.rating.reasons.contains(*code),
+            })
+            .collect();
     }
     if let Some(f) = &s.fault {
         v.fault_title = match f.device {
@@ -354,17 +385,19 @@ const CATEGORIES: [Category; 2] = [Category::Personal, Category::Enterprise];
 
 fn home(v: &mut View, s: &State, cat: &Catalog) {
     let h = &s.home;
-    v.home_category = CATEGORIES.iter().position(|c| *c == h.category).unwrap_or(0) as i32;
-    v.category_labels = CATEGORIES
+    v.categories = CATEGORIES
         .iter()
-        .map(|c| format!("{}（{}）", c.label_zh(), cat.bundles.iter().filter(|b| b.category == *c).count()))
+        .map(|c| CategoryTab {
+            category: category_id(*c),
+            label: format!("{}（{}）", c.label_zh(), cat.bundles.iter().filter(|b| b.category == *c).count()).into(),
+            selected: !h.keypad && h.category == *c,
+        })
         .collect();
     v.bundles = cat
         .bundles
         .iter()
-        .enumerate()
-        .filter(|(_, b)| b.category == h.category)
-        .map(|(i, b)| {
+        .filter(|b| b.category == h.category)
+        .map(|b| {
             let n = 1 + b.joint_departments.len();
             let depts = if let Some(why) = crate::journey::unavailable_reason(b, cat, &s.devices) {
                 format!("暂不可办：{why}")
@@ -373,10 +406,15 @@ fn home(v: &mut View, s: &State, cat: &Catalog) {
             } else {
                 format!("办理：{}", b.lead_department)
             };
-            (i, b.name.clone(), b.summary.clone(), depts)
+            BundleTile {
+                id: b.id.as_str().into(),
+                name: b.name.as_str().into(),
+                summary: b.summary.as_str().into(),
+                departments: depts.into(),
+            }
         })
         .collect();
-    v.keypad_open = h.keypad;
+    v.search_open = h.keypad;
     v.search_query = h.query.clone();
     if h.keypad && !h.query.is_empty() {
         v.hits = cat
@@ -394,7 +432,7 @@ fn home(v: &mut View, s: &State, cat: &Catalog) {
                         }
                     }),
                 };
-                (hit.name, detail)
+                SearchHit { name: hit.name.into(), detail: detail.into() }
             })
             .collect();
         v.search_hint = if v.hits.is_empty() {
@@ -407,6 +445,23 @@ fn home(v: &mut View, s: &State, cat: &Catalog) {
     }
 }
 
-pub fn level_names() -> Vec<String> {
-    LEVELS.iter().map(|s| s.to_string()).collect()
+/// The Slint side's name for a catalog category.
+pub fn category_id(c: Category) -> HomeCategory {
+    match c {
+        Category::Personal => HomeCategory::Personal,
+        Category::Enterprise => HomeCategory::Enterprise,
+    }
+}
+
+/// The catalog category a home tab stands for.
+pub fn category_of(c: HomeCategory) -> Category {
+    match c {
+        HomeCategory::Personal => Category::Personal,
+        HomeCategory::Enterprise => Category::Enterprise,
+    }
+}
+
+/// The five 好差评 levels, best first.
+pub fn level_names() -> Vec<slint::SharedString> {
+    LEVELS.iter().map(|s| (*s).into()).collect()
 }

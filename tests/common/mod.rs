@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use i_slint_backend_testing::{ElementHandle, ElementRoot};
-use kiosk::ui::{AppWindow, ScreenId};
+use kiosk::ui::{AppWindow, ChromeAdapter, EditorAdapter, MaterialsAdapter, ScreenId};
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, LogicalPosition};
 use std::io::Write;
@@ -90,12 +90,12 @@ impl Driver {
     pub fn wait_screen(&self, screen: ScreenId) {
         let start = Instant::now();
         loop {
-            let now = self.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_screen());
+            let now = self.on_ui(|app| app.global::<ChromeAdapter>().get_screen());
             if now == screen {
                 return;
             }
             if start.elapsed() > TIMEOUT {
-                let notice = self.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_notice().to_string());
+                let notice = self.on_ui(|app| app.global::<ChromeAdapter>().get_notice().to_string());
                 self.shot(&format!("failed-waiting-for-{screen:?}"));
                 panic!("waited for {screen:?}, still on {now:?}; notice: {notice:?}");
             }
@@ -145,13 +145,16 @@ impl Driver {
         use slint::Model;
         loop {
             let next = self.on_ui(|app| {
-                let k = app.global::<kiosk::ui::Kiosk>();
-                (k.get_next_capture() >= 0).then(|| k.get_next_capture_name().to_string())
+                let m = app.global::<MaterialsAdapter>();
+                m.get_has_next_capture().then(|| m.get_next_capture_name().to_string())
             });
             let Some(name) = next else { break };
             self.tap(&format!("拍摄 {name}"));
             self.wait_until(move |app| {
-                app.global::<kiosk::ui::Kiosk>().get_materials().iter().any(|m| m.name == name && m.state == 2)
+                app.global::<MaterialsAdapter>()
+                    .get_materials()
+                    .iter()
+                    .any(|m| m.name == name && m.state == kiosk::ui::MaterialState::Scanned)
             });
         }
     }
@@ -204,13 +207,13 @@ impl Driver {
     /// Opens the form's editor on the row labelled `label`.
     pub fn edit_field(&self, label: &str) {
         self.tap(label);
-        self.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_editing());
+        self.wait_until(|app| app.global::<EditorAdapter>().get_open());
     }
 
     /// Confirms the open editor and waits for the form to come back.
     pub fn confirm_edit(&self) {
         self.tap("确定填写");
-        self.wait_until(|app| !app.global::<kiosk::ui::Kiosk>().get_editing());
+        self.wait_until(|app| !app.global::<EditorAdapter>().get_open());
     }
 
     pub fn labels_with_prefix(&self, prefix: &str) -> Vec<String> {
@@ -307,12 +310,9 @@ pub fn run<R: Send + 'static>(script: impl FnOnce(&Driver, &Hands) -> R + Send +
     };
     let app = kiosk::headless::new_window().unwrap();
     kiosk::ui::set_terminal(&app, &cfg.terminal);
-    let weak = app.as_weak();
-    let sink: kiosk::runtime::ViewSink = Arc::new(move |view| {
-        let _ = weak.upgrade_in_event_loop(move |app| kiosk::ui::apply(&app, &view));
-    });
+    let sink: kiosk::runtime::ViewSink = Arc::new(kiosk::ui::sink(&app, &cfg.terminal.progress_url));
     let k = kiosk::app::Kiosk::start(&cfg, devices, sink).unwrap();
-    kiosk::ui::connect(&app, k.tx.clone(), k.catalog_cell.clone());
+    kiosk::ui::connect(&app, k.tx.clone());
     app.show().unwrap();
     let d = Driver::new(app.as_weak());
     let script = std::thread::spawn(move || {
