@@ -7,7 +7,7 @@
 //! never hand citizens receipts from a fake platform.
 
 use crate::rating::RatingMapping;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +21,7 @@ pub enum ConfigError {
 }
 
 /// Demo runs emulators and the embedded simulator; production only real parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     #[default]
@@ -30,7 +30,7 @@ pub enum Mode {
 }
 
 /// Which Slint backend draws the screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// DRM dumb buffers on the panel, libinput for touch: no X11, Wayland or compositor.
@@ -39,7 +39,7 @@ pub enum Backend {
     Winit,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Display {
     /// Default: linuxkms in production, winit in demo. `SLINT_BACKEND` overrides both.
@@ -69,7 +69,7 @@ impl Display {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogCfg {
     /// A catalog file the deployer provides, used until the platform's first sync.
@@ -77,7 +77,7 @@ pub struct CatalogCfg {
     pub file: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub terminal: Terminal,
@@ -91,21 +91,39 @@ pub struct Config {
     pub display: Display,
     #[serde(default)]
     pub catalog: CatalogCfg,
+    #[serde(default)]
+    pub retention: Retention,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Terminal {
     /// "production" (the default) or "demo".
     #[serde(default)]
     pub mode: Mode,
     pub id: String,
-    pub site: String,
+    /// The service centre the terminal belongs to (新乡市政务服务中心).
+    pub centre: String,
+    /// The host branch (建设银行平原路支行).
+    pub branch: String,
+    /// The host branch's help line.
     pub help_phone: String,
+    /// The province's online service app that receipts and screens point to (豫事办).
+    #[serde(default = "default_online_app")]
+    pub online_app: String,
+    /// Working days a deferred (容缺) material may be brought in.
+    #[serde(default = "default_deferral_days")]
+    pub deferral_days: u32,
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     #[serde(default = "default_idle")]
     pub idle_timeout_secs: u32,
+    /// Seconds left when "are you still there?" appears.
+    #[serde(default = "default_idle_warning")]
+    pub idle_warning_secs: u32,
+    /// Seconds the farewell screen stays up after a service.
+    #[serde(default = "default_farewell")]
+    pub farewell_secs: u32,
     #[serde(default = "default_progress_url")]
     pub progress_url: String,
     /// Seconds between device checks and heartbeats to the platform.
@@ -121,13 +139,18 @@ pub struct Terminal {
 }
 
 impl Terminal {
+    /// The header line and the receipts' site: "centre · branch".
+    pub fn site(&self) -> String {
+        format!("{} · {}", self.centre, self.branch)
+    }
+
     /// The configured zone (validated at load).
     pub fn tz(&self) -> chrono_tz::Tz {
         self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Intake {
     /// "embedded" runs the simulator in-process on loopback.
@@ -141,15 +164,105 @@ pub struct Intake {
     /// The terminal's HMAC key for signing requests; created if missing.
     #[serde(default)]
     pub signing_key_file: Option<PathBuf>,
+    /// Sealing of personal data at rest: "aes-256-gcm" (default) or "sm4-gcm".
+    #[serde(default)]
+    pub seal_algorithm: crate::outbox::SealAlg,
+    /// Request signing: "hmac-sha256" (default) or "hmac-sm3" (the platform must agree).
+    #[serde(default)]
+    pub sign_algorithm: kiosk_api::sign::SignAlg,
+    /// PEM bundle of the platform's private CA, trusted besides the system roots.
+    #[serde(default)]
+    pub ca_bundle: Option<PathBuf>,
+    /// HTTP(S) proxy for every request to the platform (none: direct, environment ignored).
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Failed attempts (other than an outage) after which the host is alerted about an item.
+    #[serde(default = "default_alert_after")]
+    pub alert_after_attempts: u32,
 }
 
 impl Default for Intake {
     fn default() -> Self {
-        Self { endpoint: default_endpoint(), timeout_secs: default_timeout(), key_file: None, signing_key_file: None }
+        Self {
+            endpoint: default_endpoint(),
+            timeout_secs: default_timeout(),
+            key_file: None,
+            signing_key_file: None,
+            seal_algorithm: Default::default(),
+            sign_algorithm: Default::default(),
+            ca_bundle: None,
+            proxy: None,
+            alert_after_attempts: default_alert_after(),
+        }
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+fn default_alert_after() -> u32 {
+    5
+}
+
+/// How long data is kept (days unless said otherwise).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    #[serde(default = "default_audit_days")]
+    pub audit_days: u32,
+    /// Metadata (numbers, states) of delivered items.
+    #[serde(default = "default_delivered_days")]
+    pub delivered_days: u32,
+    /// Catalog versions kept in the cache (the active one included).
+    #[serde(default = "default_catalog_versions")]
+    pub catalog_versions: u32,
+    /// 一人一档 profiles unused for this long are deleted.
+    #[serde(default = "default_profile_days")]
+    pub profile_days: u32,
+    /// Items held for a technician (unreadable or refused) are purged after this long.
+    #[serde(default = "default_attention_days")]
+    pub attention_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        let d = crate::store::RetentionPolicy::default();
+        Self {
+            audit_days: d.audit_days,
+            delivered_days: d.delivered_days,
+            catalog_versions: d.catalog_versions,
+            profile_days: d.profile_days,
+            attention_days: d.attention_days,
+        }
+    }
+}
+
+impl Retention {
+    pub fn policy(&self) -> crate::store::RetentionPolicy {
+        crate::store::RetentionPolicy {
+            audit_days: self.audit_days,
+            delivered_days: self.delivered_days,
+            catalog_versions: self.catalog_versions,
+            profile_days: self.profile_days,
+            attention_days: self.attention_days,
+        }
+    }
+}
+
+fn default_audit_days() -> u32 {
+    crate::store::RetentionPolicy::default().audit_days
+}
+fn default_delivered_days() -> u32 {
+    crate::store::RetentionPolicy::default().delivered_days
+}
+fn default_catalog_versions() -> u32 {
+    crate::store::RetentionPolicy::default().catalog_versions
+}
+fn default_profile_days() -> u32 {
+    crate::store::RetentionPolicy::default().profile_days
+}
+fn default_attention_days() -> u32 {
+    crate::store::RetentionPolicy::default().attention_days
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Devices {
     #[serde(default)]
@@ -160,7 +273,7 @@ pub struct Devices {
     pub scanner: DeviceCfg,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceCfg {
     /// "emulated", or a device path such as /dev/ttyUSB0.
@@ -195,8 +308,21 @@ fn yes() -> bool {
     true
 }
 
+// The journey's defaults are the documented ones (docs/config.md).
 fn default_idle() -> u32 {
-    120
+    crate::journey::Timing::default().idle_timeout
+}
+fn default_idle_warning() -> u32 {
+    crate::journey::Timing::default().warn_at
+}
+fn default_farewell() -> u32 {
+    crate::journey::Timing::default().farewell
+}
+fn default_deferral_days() -> u32 {
+    crate::journey::DEFERRAL_DAYS
+}
+fn default_online_app() -> String {
+    "豫事办".into()
 }
 fn default_progress_url() -> String {
     "https://zwfw.example.gov.cn/progress".into()
@@ -311,11 +437,26 @@ impl Config {
         if t.id.is_empty() || !t.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(bad("terminal.id", "must be letters, digits and '-' (e.g. XX-0001)".into()));
         }
-        if t.site.trim().is_empty() {
-            return Err(bad("terminal.site", "must name the host site".into()));
+        if t.centre.trim().is_empty() {
+            return Err(bad("terminal.centre", "must name the service centre".into()));
+        }
+        if t.branch.trim().is_empty() {
+            return Err(bad("terminal.branch", "must name the host branch".into()));
+        }
+        if t.online_app.trim().is_empty() {
+            return Err(bad("terminal.online_app", "must name the online service app".into()));
         }
         if !(30..=3600).contains(&t.idle_timeout_secs) {
             return Err(bad("terminal.idle_timeout_secs", "must be between 30 and 3600".into()));
+        }
+        if !(5..=t.idle_timeout_secs / 2).contains(&t.idle_warning_secs) {
+            return Err(bad("terminal.idle_warning_secs", "must be between 5 and half of idle_timeout_secs".into()));
+        }
+        if !(1..=120).contains(&t.farewell_secs) {
+            return Err(bad("terminal.farewell_secs", "must be between 1 and 120".into()));
+        }
+        if !(1..=30).contains(&t.deferral_days) {
+            return Err(bad("terminal.deferral_days", "must be between 1 and 30".into()));
         }
         if !(1..=3600).contains(&t.heartbeat_secs) {
             return Err(bad("terminal.heartbeat_secs", "must be between 1 and 3600".into()));
@@ -331,6 +472,26 @@ impl Config {
         }
         if !(1..=300).contains(&self.intake.timeout_secs) {
             return Err(bad("intake.timeout_secs", "must be between 1 and 300".into()));
+        }
+        if !(1..=1000).contains(&self.intake.alert_after_attempts) {
+            return Err(bad("intake.alert_after_attempts", "must be between 1 and 1000".into()));
+        }
+        if let Some(p) = &self.intake.proxy {
+            if !(p.starts_with("http://") || p.starts_with("https://")) {
+                return Err(bad("intake.proxy", "must be an http:// or https:// URL".into()));
+            }
+        }
+        let r = &self.retention;
+        for (key, v, min) in [
+            ("retention.audit_days", r.audit_days, 1),
+            ("retention.delivered_days", r.delivered_days, 1),
+            ("retention.catalog_versions", r.catalog_versions, 1),
+            ("retention.profile_days", r.profile_days, 1),
+            ("retention.attention_days", r.attention_days, 1),
+        ] {
+            if v < min {
+                return Err(bad(key, format!("must be at least {min}")));
+            }
         }
         if self.intake.signing_key_file.is_some() && self.intake.signing_key_file == self.intake.key_file {
             return Err(bad("intake.signing_key_file", "must differ from intake.key_file".into()));
@@ -406,7 +567,8 @@ fn line_of_key(text: &str, dotted: &str) -> usize {
 mod tests {
     use super::*;
 
-    const OK: &str = "[terminal]\nmode = \"demo\"\nid = \"XX-0001\"\nsite = \"新乡\"\nhelp_phone = \"0373\"\n";
+    const OK: &str =
+        "[terminal]\nmode = \"demo\"\nid = \"XX-0001\"\ncentre = \"新乡\"\nbranch = \"b\"\nhelp_phone = \"0373\"\n";
 
     #[cfg(feature = "demo")]
     #[test]
@@ -422,13 +584,13 @@ mod tests {
         let text = format!("{OK}idle_timeout = 5\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
         let ConfigError::Invalid { line, key, .. } = &e else { panic!() };
-        assert_eq!((*line, key.as_str()), (6, "idle_timeout"));
-        assert!(e.to_string().starts_with("k.toml:6:"), "{e}");
+        assert_eq!((*line, key.as_str()), (7, "idle_timeout"));
+        assert!(e.to_string().starts_with("k.toml:7:"), "{e}");
     }
 
     #[test]
     fn missing_key_is_named() {
-        let e = Config::parse("[terminal]\nid = \"A\"\nsite = \"s\"\n", "k.toml").unwrap_err();
+        let e = Config::parse("[terminal]\nid = \"A\"\ncentre = \"s\"\nbranch = \"b\"\n", "k.toml").unwrap_err();
         assert!(e.to_string().contains("help_phone"), "{e}");
     }
 
@@ -436,30 +598,32 @@ mod tests {
     fn invalid_values_name_key_and_line() {
         let text = format!("{OK}idle_timeout_secs = 5\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
-        assert_eq!(e.to_string(), "k.toml:6: `terminal.idle_timeout_secs`: must be between 30 and 3600");
+        assert_eq!(e.to_string(), "k.toml:7: `terminal.idle_timeout_secs`: must be between 30 and 3600");
         let text = format!("{OK}[devices.printer]\nport = \"/dev/usb/lp0\"\nbaud = 1234\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:8: `devices.printer.baud`"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:9: `devices.printer.baud`"), "{e}");
         let e = Config::parse(&format!("{OK}[devices.printer]\nprofile = \"acme\"\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:7: `devices.printer.profile`: unknown printer profile"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:8: `devices.printer.profile`: unknown printer profile"), "{e}");
         let e = Config::parse(&format!("{OK}[intake]\nendpoint = \"ftp://x\"\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:7: `intake.endpoint`"), "{e}");
-        let e =
-            Config::parse("[terminal]\nid = \"A B\"\nsite = \"s\"\nhelp_phone = \"1\"\nmode = \"demo\"\n", "k.toml")
-                .unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:8: `intake.endpoint`"), "{e}");
+        let e = Config::parse(
+            "[terminal]\nid = \"A B\"\ncentre = \"s\"\nbranch = \"b\"\nhelp_phone = \"1\"\nmode = \"demo\"\n",
+            "k.toml",
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("k.toml:2: `terminal.id`"), "{e}");
         let text = format!("{OK}[intake]\nkey_file = \"/k\"\nsigning_key_file = \"/k\"\n");
         let e = Config::parse(&text, "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:8: `intake.signing_key_file`: must differ"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:9: `intake.signing_key_file`: must differ"), "{e}");
         let e = Config::parse(&format!("{OK}[intake]\ntimeout_secs = 0\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:7: `intake.timeout_secs`"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:8: `intake.timeout_secs`"), "{e}");
         let ok = format!("{OK}[intake]\nsigning_key_file = \"/etc/kiosk/sign.key\"\n");
         assert_eq!(Config::parse(&ok, "k.toml").unwrap().intake.signing_key_file, Some("/etc/kiosk/sign.key".into()));
         let e = Config::parse(&format!("{OK}idle_timeout_secs = \"x\"\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:6:"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:7:"), "{e}");
     }
 
-    const PROD: &str = "[terminal]\nid = \"XX-0001\"\nsite = \"新乡\"\nhelp_phone = \"0373\"\n\n[intake]\nendpoint = \"https://intake.example.gov.cn/api\"\n\n[devices.idcard]\nport = \"/dev/kiosk-idcard\"\n\n[devices.printer]\nport = \"/dev/kiosk-printer\"\n\n[devices.scanner]\nport = \"/dev/kiosk-camera\"\n";
+    const PROD: &str = "[terminal]\nid = \"XX-0001\"\ncentre = \"新乡\"\nbranch = \"b\"\nhelp_phone = \"0373\"\n\n[intake]\nendpoint = \"https://intake.example.gov.cn/api\"\n\n[devices.idcard]\nport = \"/dev/kiosk-idcard\"\n\n[devices.printer]\nport = \"/dev/kiosk-printer\"\n\n[devices.scanner]\nport = \"/dev/kiosk-camera\"\n";
 
     #[test]
     fn production_is_the_default_and_names_every_part() {
@@ -480,9 +644,9 @@ mod tests {
     #[test]
     fn production_refuses_emulators_and_the_simulator_by_key_and_line() {
         let e = Config::parse(&PROD.replace("/dev/kiosk-idcard", "emulated"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:10: `devices.idcard.port`: emulated devices are for demo"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:11: `devices.idcard.port`: emulated devices are for demo"), "{e}");
         let e = Config::parse(&PROD.replace("https://intake.example.gov.cn/api", "embedded"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:7: `intake.endpoint`: the embedded simulator"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:8: `intake.endpoint`: the embedded simulator"), "{e}");
         // The same file is fine once it says demo.
         let demo =
             PROD.replace("[terminal]\n", "[terminal]\nmode = \"demo\"\n").replace("/dev/kiosk-idcard", "emulated");
@@ -500,6 +664,98 @@ mod tests {
             assert!(check_endpoint(bad).is_err(), "{bad}");
         }
         let e = Config::parse(&format!("{OK}time_zone = \"Mars/Olympus\"\n"), "k.toml").unwrap_err();
-        assert!(e.to_string().starts_with("k.toml:6: `terminal.time_zone`"), "{e}");
+        assert!(e.to_string().starts_with("k.toml:7: `terminal.time_zone`"), "{e}");
+    }
+
+    /// docs/config.md's table: (key, default cell, example literal).
+    fn config_table() -> Vec<(String, String, String)> {
+        let doc = include_str!("../docs/config.md");
+        let tick =
+            |cell: &str| cell.trim().strip_prefix('`').and_then(|c| c.split_once('`')).map(|(v, _)| v.to_string());
+        doc.lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split(" | ").collect();
+                let key = tick(cells[0]).expect("key in backticks");
+                let example = tick(cells[2]).unwrap_or_else(|| panic!("{key}: example in backticks"));
+                (key, cells[1].trim().to_string(), example)
+            })
+            .collect()
+    }
+
+    /// A TOML document with `key = value` for each (dotted key, literal).
+    fn toml_of<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+        let mut tables: std::collections::BTreeMap<&str, String> = Default::default();
+        for (key, value) in rows {
+            let (table, name) = key.rsplit_once('.').expect("keys are table.key");
+            tables.entry(table).or_default().push_str(&format!("{name} = {value}\n"));
+        }
+        tables.into_iter().map(|(t, body)| format!("[{t}]\n{body}\n")).collect()
+    }
+
+    fn dotted_keys(prefix: &str, v: &toml::Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    dotted_keys(&if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, v, out);
+                }
+            }
+            _ => {
+                out.insert(prefix.to_string());
+            }
+        }
+    }
+
+    fn keys_of(v: &toml::Value) -> std::collections::BTreeSet<String> {
+        let mut out = Default::default();
+        dotted_keys("", v, &mut out);
+        out
+    }
+
+    #[test]
+    fn config_table_matches_the_structs() {
+        let table = config_table();
+        let documented: std::collections::BTreeSet<String> = table.iter().map(|(k, ..)| k.clone()).collect();
+        assert_eq!(documented.len(), table.len(), "a key listed twice");
+        // Every documented key is accepted with its example (unknown keys are refused) ...
+        let full = toml_of(table.iter().map(|(k, _, e)| (k.as_str(), e.as_str())));
+        let cfg = Config::parse(&full, "docs/config.md").unwrap_or_else(|e| panic!("{e}\n{full}"));
+        // ... and every key the structs have is documented.
+        let have = keys_of(&toml::Value::try_from(&cfg).unwrap());
+        assert_eq!(have, documented, "docs/config.md and the structs in src/config.rs differ");
+        // The shipped files use documented keys only.
+        for (name, text) in [
+            ("kiosk.example.toml", include_str!("../kiosk.example.toml")),
+            ("packaging/kiosk.toml", include_str!("../packaging/kiosk.toml")),
+        ] {
+            let keys = keys_of(&toml::from_str::<toml::Value>(text).unwrap());
+            let undocumented: Vec<_> = keys.difference(&documented).collect();
+            assert!(undocumented.is_empty(), "{name}: {undocumented:?} not in docs/config.md");
+        }
+    }
+
+    #[cfg(feature = "demo")]
+    #[test]
+    fn config_table_defaults_are_the_applied_ones() {
+        let table = config_table();
+        let required: Vec<(&str, &str)> =
+            table.iter().filter(|(_, d, _)| d == "required").map(|(k, _, e)| (k.as_str(), e.as_str())).collect();
+        let minimal = toml_of(required.iter().copied().chain([("terminal.mode", "\"demo\"")]));
+        let cfg = Config::parse(&minimal, "minimal.toml").unwrap_or_else(|e| panic!("{e}\n{minimal}"));
+        let applied = toml::Value::try_from(&cfg).unwrap();
+        let mut checked = 0;
+        for (key, default, _) in &table {
+            let Some(literal) = default.strip_prefix('`').and_then(|d| d.split_once('`')).map(|(v, _)| v) else {
+                continue;
+            };
+            let Ok(want) = toml::from_str::<toml::Table>(&format!("v = {literal}")) else { continue };
+            if key == "terminal.mode" {
+                continue;
+            }
+            let got = key.split('.').try_fold(&applied, |v, k| v.get(k));
+            assert_eq!(got, Some(&want["v"]), "default of {key}");
+            checked += 1;
+        }
+        assert!(checked > 20, "{checked} defaults checked");
     }
 }

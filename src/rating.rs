@@ -16,7 +16,7 @@ pub const BAD_REASONS: [(&str, &str); 6] = [
 ];
 
 /// Province-specific codes. Defaults are GB/T 39046 (1 = 非常满意 … 5 = 非常不满意).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RatingMapping {
     /// 评价渠道 code of a self-service terminal.

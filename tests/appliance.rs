@@ -300,7 +300,8 @@ fn config_text(data_dir: &Path, endpoint: &str, idcard: &str, printer: &str) -> 
 [terminal]
 mode = "production"
 id = "{TERMINAL}"
-site = "新乡市政务服务中心 · 测试网点"
+centre = "新乡市政务服务中心"
+branch = "测试网点"
 help_phone = "0373-3021234"
 data_dir = "{data}"
 idle_timeout_secs = 120

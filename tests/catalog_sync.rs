@@ -1,9 +1,9 @@
 //! Catalog sync (validate, swap, reject and keep, offline cache) and 一人一档 at rest.
 
-use kiosk::catalog::profile::{Contact, ProfileId, ProfileStore};
-use kiosk::catalog::sync::{self, CatalogCell, SyncOutcome};
-use kiosk::catalog::Catalog;
+use kiosk::catalog::{compare_versions, Catalog};
+use kiosk::intake::catalog_sync::{self as sync, SyncOutcome};
 use kiosk::outbox::Sealer;
+use kiosk::profile::{Contact, ProfileId, ProfileStore};
 use kiosk::store::Store;
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ fn newer(version: &str) -> String {
 fn newer_is_swapped_bad_is_rejected_and_cache_serves_offline() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("k.db")).unwrap();
-    let cell = CatalogCell::from_cache(&store, Some(Catalog::seed()));
+    let cell = sync::from_cache(&store, Some(Catalog::seed()));
     let seed_version = cell.current().version.clone();
 
     // Invalid: rejected, old kept, logged in the audit trail.
@@ -48,7 +48,7 @@ fn newer_is_swapped_bad_is_rejected_and_cache_serves_offline() {
     // Restart offline: the cache gives the synced catalog back.
     drop(store);
     let store = Store::open(&dir.path().join("k.db")).unwrap();
-    assert_eq!(CatalogCell::from_cache(&store, Some(Catalog::seed())).current().version, "2099.1.0");
+    assert_eq!(sync::from_cache(&store, Some(Catalog::seed())).current().version, "2099.1.0");
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn production_starts_empty_and_takes_the_platforms_catalog() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("k.db")).unwrap();
     // No shipped catalog and no cache: out of service.
-    let cell = CatalogCell::from_cache(&store, None);
+    let cell = sync::from_cache(&store, None);
     assert!(cell.current().bundles.is_empty());
     let out = sync::apply(&cell, Some(&store), &Catalog::seed().to_json());
     assert!(matches!(&out, SyncOutcome::Updated { from, .. } if from.is_empty()), "{out:?}");
@@ -64,15 +64,15 @@ fn production_starts_empty_and_takes_the_platforms_catalog() {
     // The next start, still offline, comes back from the cache.
     drop(store);
     let store = Store::open(&dir.path().join("k.db")).unwrap();
-    assert_eq!(CatalogCell::from_cache(&store, None).current().version, Catalog::seed().version);
+    assert_eq!(sync::from_cache(&store, None).current().version, Catalog::seed().version);
 }
 
 #[test]
 fn versions_compare_numerically() {
     use std::cmp::Ordering::*;
-    assert_eq!(sync::compare_versions("2026.11.10", "2026.11.9"), Greater);
-    assert_eq!(sync::compare_versions("2026.11.1-sample", "2026.11.1-sample"), Equal);
-    assert_eq!(sync::compare_versions("2026.2.0", "2026.11.0"), Less);
+    assert_eq!(compare_versions("2026.11.10", "2026.11.9"), Greater);
+    assert_eq!(compare_versions("2026.11.1-sample", "2026.11.1-sample"), Equal);
+    assert_eq!(compare_versions("2026.2.0", "2026.11.0"), Less);
 }
 
 #[test]

@@ -38,10 +38,18 @@ fn diag_status_is_json_with_devices_and_queue() {
     let out = kiosk().current_dir(dir.path()).args(["--demo", "diag", "status"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema_version"], kiosk::diag::SCHEMA_VERSION);
     assert_eq!(v["terminal"], "XX-0001");
-    assert_eq!(v["devices"]["idcard"], "NoCard", "the emulated reader answered over its pty");
-    assert_eq!(v["devices"]["printer"]["Ok"]["status"], "Ready");
-    assert!(v["queue"].is_object());
+    assert_eq!(v["mode"], "demo");
+    assert_eq!(v["devices"]["idcard"], serde_json::json!({"state": "ok"}), "the emulated reader answered over its pty");
+    assert_eq!(v["devices"]["printer"], serde_json::json!({"state": "ok"}));
+    assert_eq!(v["devices"]["paper"], "ok");
+    assert_eq!(v["queue"]["stats"], serde_json::Value::Null, "no database yet");
+    // Plain JSON in the one schema: no serde enum wrappers, every field typed.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("\"Ok\"") && !text.contains("\"Err\""), "{text}");
+    let status: kiosk::diag::Status = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&status).unwrap(), v, "nothing outside the schema");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use kiosk_hardware::{PrinterStatus, ScannerStatus};
 fn absent_devices_are_degraded_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "[terminal]\nid = \"XX-0001\"\nsite = \"s\"\nhelp_phone = \"1\"\ndata_dir = \"{}\"\n\n\
+        "[terminal]\nid = \"XX-0001\"\ncentre = \"c\"\nbranch = \"b\"\nhelp_phone = \"1\"\ndata_dir = \"{}\"\n\n\
          [intake]\nendpoint = \"https://intake.example.gov.cn/api\"\n\n\
          [devices.idcard]\nport = \"/dev/kiosk-idcard-absent\"\n\n\
          [devices.printer]\nport = \"/dev/kiosk-printer-absent\"\n\n\

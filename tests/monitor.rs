@@ -5,6 +5,7 @@
 mod common;
 
 use kiosk::intake::Heartbeat;
+use kiosk::journey::{DeviceState, PaperState};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,9 +29,9 @@ fn idle_kiosk_reports_device_changes_to_host_and_platform() {
     let k = kiosk::app::Kiosk::start(
         &cfg,
         devices,
-        Arc::new(move |v| {
-            *sink_screen.lock().unwrap() = v.screen;
-            *sink.lock().unwrap() = v.notice;
+        Arc::new(move |snap: kiosk::runtime::Snapshot| {
+            *sink_screen.lock().unwrap() = Some(snap.state.screen);
+            *sink.lock().unwrap() = kiosk::ui::view::build(&snap.state, &snap.catalog, "").notice;
         }),
     )
     .unwrap();
@@ -38,30 +39,33 @@ fn idle_kiosk_reports_device_changes_to_host_and_platform() {
         |text: &str| common::eventually(Duration::from_secs(20), || shown.lock().unwrap().contains(text).then_some(()));
 
     // All well: the platform hears so, with the queue depth.
-    let hb = last_heartbeat(&k, |h| h.devices.values().all(|s| s == "ok") && h.devices.len() == 3);
-    assert_eq!((hb.terminal_id.as_str(), hb.paper.as_str(), hb.queue_depth), ("XX-0001", "ok", 0));
+    let hb = last_heartbeat(&k, |h| h.devices.devices().iter().all(|(_, s)| **s == DeviceState::Ok));
+    assert_eq!((hb.terminal_id.as_str(), hb.devices.paper, hb.queue_depth), ("XX-0001", PaperState::Ok, 0));
 
     // Paper runs out while nobody is there.
     printer.set_state(|s| s.paper_out = true);
-    let hb = last_heartbeat(&k, |h| h.paper == "out");
-    assert_eq!(hb.devices["printer"], "fault");
+    let hb = last_heartbeat(&k, |h| h.devices.paper == PaperState::Out);
+    assert_eq!(hb.devices.printer, DeviceState::Fault { reason: "缺纸".into() });
     // The attract screen tells the next citizen before they start.
     notice_contains("打印机暂不可用");
     // The reader is unplugged.
     reader.unplug();
-    let hb = last_heartbeat(&k, |h| h.devices.get("idcard").is_some_and(|s| s == "offline"));
-    assert_eq!(hb.devices["scanner"], "ok");
+    let hb = last_heartbeat(&k, |h| h.devices.idcard == DeviceState::Absent);
+    assert_eq!(hb.devices.scanner, DeviceState::Ok);
     notice_contains("读卡器暂不可用");
     // Plugged back and paper refilled: reported back to ok.
     reader.replug().unwrap();
     printer.set_state(|s| s.paper_out = false);
-    last_heartbeat(&k, |h| h.devices.values().all(|s| s == "ok") && h.paper == "ok");
+    last_heartbeat(&k, |h| {
+        h.devices.devices().iter().all(|(_, s)| **s == DeviceState::Ok) && h.devices.paper == PaperState::Ok
+    });
     common::eventually(Duration::from_secs(20), || shown.lock().unwrap().is_empty().then_some(()));
 
     // The host branch's record: each change, once, with both states.
     let audit = k.store.audit_kinds().unwrap();
     let changes: Vec<&str> = audit.iter().filter(|(kind, _)| kind == "device_state").map(|(_, d)| d.as_str()).collect();
-    for want in ["printer: ok → fault", "paper: ok → out", "idcard: ok → offline", "idcard: offline → ok"] {
+    for want in ["printer: ok → fault (缺纸)", "paper: ok → out", "idcard: ok → absent", "idcard: absent → ok"]
+    {
         assert!(changes.contains(&want), "{want} in {changes:?}");
     }
     // While a citizen's session is open the devices are left alone: an unplug is
@@ -76,7 +80,7 @@ fn idle_kiosk_reports_device_changes_to_host_and_platform() {
     reader.unplug();
     std::thread::sleep(Duration::from_secs(3));
     let offline = |k: &kiosk::app::Kiosk| {
-        k.store.audit_kinds().unwrap().iter().filter(|(_, d)| d == "idcard: ok → offline").count()
+        k.store.audit_kinds().unwrap().iter().filter(|(_, d)| d == "idcard: ok → absent").count()
     };
     assert_eq!(offline(&k), 1, "no probe during the session");
     k.tx.send(Event::Home).unwrap();

@@ -92,7 +92,8 @@ impl Prod {
         if let Some(m) = self.mode {
             t += &format!("mode = \"{m}\"\n");
         }
-        t += "id = \"XX-0042\"\nsite = \"新乡市政务服务中心 · 测试网点\"\nhelp_phone = \"0373-3021234\"\n";
+        t +=
+            "id = \"XX-0042\"\ncentre = \"新乡市政务服务中心\"\nbranch = \"测试网点\"\nhelp_phone = \"0373-3021234\"\n";
         t += &format!("data_dir = \"{}\"\nidle_timeout_secs = 120\nheartbeat_secs = 60\n", self.data_dir.display());
         if let Some(e) = &self.endpoint {
             t += &format!("\n[intake]\nendpoint = \"{e}\"\ntimeout_secs = 15\n");

@@ -6,7 +6,6 @@ use super::model::{FieldSource, InputKind, KINDS};
 use super::{Bundle, Catalog, FieldDef, MaterialDef, Matter};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 /// The files of the sample catalog, in the order they are merged. Demo build only: a
 /// production terminal gets its catalog from the platform (or a deployer's file).
@@ -67,8 +66,6 @@ pub enum CatalogError {
     Json { file: String, source: serde_json::Error },
     #[error("{file}: {entry}: {problem}")]
     Invalid { file: String, entry: String, problem: String },
-    #[error("{file}: {source}")]
-    Io { file: String, source: std::io::Error },
 }
 
 /// One file's share of the catalog; every part is optional.
@@ -152,12 +149,6 @@ impl Catalog {
     /// One JSON document (the platform's format, or a file).
     pub fn parse(text: &str, file: &str) -> Result<Self, CatalogError> {
         Self::from_parts([(file, text)])
-    }
-
-    pub fn load(path: &Path) -> Result<Self, CatalogError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io { file: file.clone(), source })?;
-        Self::parse(&text, &file)
     }
 
     /// The sample catalog of the demo build; the platform's newer versions replace it.

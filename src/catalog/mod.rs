@@ -1,16 +1,17 @@
 //! Service catalog: matters (事项), bundles (一件事), the merge of a chosen set of
-//! sub-items into one form and one material list, the 一次告知 notice, search, sync
-//! from the platform and 一人一档.
+//! sub-items into one form and one material list, the 一次告知 notice, search and the
+//! cell holding the catalog in use. Pure data and rules: sync from the platform is
+//! `intake::catalog_sync`, 一人一档 is `profile`.
 
+mod cell;
 mod load;
 mod merge;
 mod model;
 pub mod notice;
-pub mod profile;
 pub mod report;
 pub mod search;
-pub mod sync;
 
+pub use cell::{compare_versions, CatalogCell};
 pub use load::CatalogError;
 #[cfg(any(test, feature = "demo"))]
 pub use load::SEED_FILES;
@@ -70,7 +71,7 @@ impl Catalog {
                 keywords: Vec::new(),
                 matters: vec![m.code.clone()],
                 default_selected: vec![m.code.clone()],
-                window: format!("新乡市政务服务中心 {} 窗口", m.department),
+                window: format!("{} 窗口", m.department),
             })
             .collect();
         self.derived.index = search::Index::build(self);

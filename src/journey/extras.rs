@@ -1,7 +1,7 @@
 //! Home search and 一人一档 consent: pure handlers called from `step`.
 
 use super::{go, start_bundle, valid_mobile, Ctx, Effect, FormField, ProfileOffer, Screen, State};
-use crate::catalog::profile::{Contact, ProfileId};
+use super::{Contact, ProfileId};
 use crate::catalog::{Category, FieldSource};
 
 /// Search results shown on the home screen.

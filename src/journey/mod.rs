@@ -4,12 +4,14 @@
 //! ticks in as events and executes the effects that come out. Every path is testable
 //! in microseconds.
 
+mod contact;
 mod extras;
 mod form;
 mod model;
 #[cfg(test)]
 mod tests;
 
+pub use contact::{Contact, ProfileId};
 pub use extras::HIT_LIMIT;
 pub use model::*;
 
@@ -261,12 +263,12 @@ pub fn unavailable_reason(
     cat: &crate::catalog::Catalog,
     d: &DeviceHealth,
 ) -> Option<&'static str> {
-    if !d.reader {
+    if !d.idcard.usable() {
         return Some("读卡器暂不可用，暂不能在本机办理，请到窗口办理");
     }
     let must_scan =
         || cat.merged_materials(&b.default_selected).iter().any(|m| m.required && !m.e_cert && !m.deferrable);
-    if !d.scanner && must_scan() {
+    if !d.scanner.usable() && must_scan() {
         return Some("需要拍摄材料，高拍仪暂不可用，请到窗口办理");
     }
     None
@@ -312,7 +314,7 @@ fn card_read(s: &mut State, card: Applicant, ctx: &Ctx, fx: &mut Vec<Effect>) {
     fx.push(Effect::StopCardReading);
     fx.push(Effect::Audit { kind: "card_read", detail: kiosk_hardware::pii::mask_id(&card.id_number) });
     // Only whether a 一人一档 exists; nothing saved is read before consent.
-    fx.push(Effect::ProfileLookup(crate::catalog::profile::ProfileId::new(&card.id_number)));
+    fx.push(Effect::ProfileLookup(ProfileId::new(&card.id_number)));
     let Some(sess) = s.session.as_mut() else { return };
     sess.fields = ctx
         .catalog

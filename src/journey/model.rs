@@ -1,11 +1,12 @@
 //! Data of the journey: screens, events, effects and the session.
 
-use crate::catalog::profile::{Contact, ProfileId};
+use super::{Contact, ProfileId};
 use crate::catalog::{FieldSource, InputKind};
+pub use kiosk_api::health::{DeviceHealth, DeviceState, PaperState};
 use kiosk_hardware::idcard::{IdCard, Validity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -103,7 +104,7 @@ pub enum Delivery {
 }
 
 /// The applicant as read from the ID card. Personal data: masked in Debug, wiped on drop.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct Applicant {
     pub name: String,
     pub id_number: String,
@@ -117,15 +118,6 @@ pub struct Applicant {
 impl std::fmt::Debug for Applicant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Applicant({})", kiosk_hardware::pii::mask_id(&self.id_number))
-    }
-}
-
-impl Drop for Applicant {
-    fn drop(&mut self) {
-        self.name.zeroize();
-        self.id_number.zeroize();
-        self.birth_date.zeroize();
-        self.address.zeroize();
     }
 }
 
@@ -204,8 +196,8 @@ impl FormField {
     }
 }
 
-/// The on-screen editor open on one field of the merged form.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The on-screen editor open on one field of the merged form. Wiped on drop.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Zeroize, ZeroizeOnDrop)]
 pub struct Editor {
     /// Index into `Session::fields`.
     pub field: usize,
@@ -216,13 +208,6 @@ pub struct Editor {
     pub page: usize,
     /// Chosen option indexes (choice fields), in option order.
     pub chosen: Vec<usize>,
-}
-
-impl Drop for Editor {
-    fn drop(&mut self) {
-        self.text.zeroize();
-        self.pinyin.zeroize();
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,7 +241,8 @@ pub struct MaterialSlot {
     pub signature: Option<String>,
 }
 
-/// Working days a deferred material may be brought in (容缺补正期限).
+/// Working days a deferred material may be brought in (容缺补正期限): the default of
+/// `terminal.deferral_days`; what a terminal uses comes from its config.
 pub const DEFERRAL_DAYS: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,35 +359,19 @@ pub struct State {
     pub devices: DeviceHealth,
 }
 
-/// Which devices the monitor found usable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DeviceHealth {
-    pub reader: bool,
-    pub printer: bool,
-    pub scanner: bool,
-}
-
-impl Default for DeviceHealth {
-    fn default() -> Self {
-        DeviceHealth { reader: true, printer: true, scanner: true }
+/// What the citizen should know before starting, Chinese first; empty if all is well.
+pub fn device_banner(d: &DeviceHealth) -> String {
+    let mut parts = Vec::new();
+    if !d.idcard.usable() {
+        parts.push("身份证读卡器暂不可用，请到窗口办理或呼叫工作人员");
     }
-}
-
-impl DeviceHealth {
-    /// What the citizen should know before starting, Chinese first; empty if all is well.
-    pub fn banner(&self) -> String {
-        let mut parts = Vec::new();
-        if !self.reader {
-            parts.push("身份证读卡器暂不可用，请到窗口办理或呼叫工作人员");
-        }
-        if !self.scanner {
-            parts.push("高拍仪暂不可用，需要拍摄材料的事项请到窗口办理");
-        }
-        if !self.printer {
-            parts.push("打印机暂不可用，回执将以二维码显示，请用手机扫码保存");
-        }
-        parts.join("；")
+    if !d.scanner.usable() {
+        parts.push("高拍仪暂不可用，需要拍摄材料的事项请到窗口办理");
     }
+    if !d.printer.usable() {
+        parts.push("打印机暂不可用，回执将以二维码显示，请用手机扫码保存");
+    }
+    parts.join("；")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

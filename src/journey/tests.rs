@@ -476,8 +476,8 @@ fn screen_names_round_trip() {
 
 mod profile_and_search {
     use super::*;
-    use crate::catalog::profile::Contact;
     use crate::catalog::FieldSource;
+    use crate::journey::Contact;
 
     fn contact() -> Contact {
         Contact { phone: "13900001111".into(), address: "新乡市牧野区XX路1号".into() }
@@ -761,7 +761,7 @@ fn device_findings_change_no_timer_and_show_on_start_screens_only() {
     let cat = Catalog::seed();
     let (s, _) = run(&cat, vec![Event::Tap, Event::Tick(30)]);
     let left = s.idle_left;
-    let down = DeviceHealth { printer: false, ..DeviceHealth::default() };
+    let down = DeviceHealth { printer: DeviceState::Absent, ..DeviceHealth::default() };
     let (s, _) = run_from(s, &cat, vec![Event::DevicesChecked(down)]);
     assert_eq!(s.idle_left, left, "not a touch");
     assert_eq!(s.screen, Screen::Home);
@@ -775,20 +775,20 @@ fn device_findings_change_no_timer_and_show_on_start_screens_only() {
 #[test]
 fn bundles_that_need_a_missing_device_are_refused_with_the_reason() {
     let cat = Catalog::seed();
-    let no_scanner = DeviceHealth { scanner: false, ..DeviceHealth::default() };
+    let no_scanner = DeviceHealth { scanner: DeviceState::Absent, ..DeviceHealth::default() };
     let (s, _) = run(&cat, vec![Event::DevicesChecked(no_scanner), Event::Tap]);
     let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
-    assert!(v.bundles.iter().any(|b| b.3.starts_with("暂不可办：需要拍摄材料")), "{:?}", v.bundles);
+    assert!(v.bundles.iter().any(|b| b.departments.starts_with("暂不可办：需要拍摄材料")), "{:?}", v.bundles);
     let (s, fx) = run_from(s, &cat, vec![Event::StartBundle("newborn".into())]);
     assert_eq!(s.screen, Screen::Home);
     assert!(s.notice.as_deref().is_some_and(|n| n.contains("高拍仪暂不可用")), "{:?}", s.notice);
     assert!(fx.is_empty() && s.session.is_none());
     // Without a reader nothing can be done here; without a printer everything can
     // (the receipt is shown as a QR code).
-    let no_reader = DeviceHealth { reader: false, ..DeviceHealth::default() };
+    let no_reader = DeviceHealth { idcard: DeviceState::Absent, ..DeviceHealth::default() };
     let (s, _) = run(&cat, vec![Event::DevicesChecked(no_reader), Event::Tap, Event::StartBundle("newborn".into())]);
     assert!(s.notice.as_deref().is_some_and(|n| n.contains("读卡器暂不可用")), "{:?}", s.notice);
-    let no_printer = DeviceHealth { printer: false, ..DeviceHealth::default() };
+    let no_printer = DeviceHealth { printer: DeviceState::Absent, ..DeviceHealth::default() };
     let (s, _) = run(&cat, vec![Event::DevicesChecked(no_printer), Event::Tap, Event::StartBundle("newborn".into())]);
     assert_eq!(s.screen, Screen::Guide);
 }
@@ -864,7 +864,7 @@ mod commitment {
         let (s, _) = run_from(s, &cat, ev);
         assert_eq!(s.screen, Screen::Review);
         let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
-        let typed = v.review.iter().find(|(h, _)| h == "填写的信息").map(|(_, b)| b.clone()).unwrap();
+        let typed = v.review.iter().find(|s| s.heading == "填写的信息").map(|s| s.body.to_string()).unwrap();
         assert!(typed.contains("经营场所面积（平方米）：45") && typed.contains("热食类食品制售"), "{typed}");
         assert!(!typed.contains("1381234"), "the phone is shown with the applicant");
     }

@@ -6,45 +6,40 @@
 
 use super::{Devices, EventTx};
 use crate::intake::{Heartbeat, IntakeClient};
-use crate::journey::{DeviceHealth, Event};
+use crate::journey::{DeviceHealth, DeviceState, Event, PaperState};
 use crate::store::Store;
 use kiosk_hardware::{IdCardStatus, PrinterStatus, ScannerStatus};
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
-/// Device name → ok | degraded | fault | offline, plus the paper: ok | near_end | out.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Health {
-    pub devices: BTreeMap<String, String>,
-    pub paper: String,
-}
-
-fn idcard_state(s: &IdCardStatus) -> &'static str {
+/// A reader's answer as a device state (a reader without a card on it is fine).
+pub fn idcard_state(s: &IdCardStatus) -> DeviceState {
     match s {
-        IdCardStatus::Ready | IdCardStatus::NoCard => "ok",
-        IdCardStatus::Disconnected => "offline",
-        IdCardStatus::Fault(_) => "fault",
+        IdCardStatus::Ready | IdCardStatus::NoCard => DeviceState::Ok,
+        IdCardStatus::Disconnected => DeviceState::Absent,
+        IdCardStatus::Fault(reason) => DeviceState::Fault { reason: reason.clone() },
     }
 }
 
-/// (device state, paper state) of a printer status answer.
-fn printer_state(s: Result<PrinterStatus, kiosk_hardware::PrinterError>) -> (&'static str, &'static str) {
-    match s {
-        Ok(PrinterStatus::Ready) => ("ok", "ok"),
-        Ok(PrinterStatus::PaperNearEnd) => ("degraded", "near_end"),
-        Ok(PrinterStatus::PaperOut) => ("fault", "out"),
-        Ok(PrinterStatus::Disconnected) | Err(_) => ("offline", "unknown"),
-        Ok(_) => ("fault", "unknown"),
+/// A printer's status answer as (device state, paper state).
+pub fn printer_state(s: &Result<PrinterStatus, kiosk_hardware::PrinterError>) -> (DeviceState, PaperState) {
+    let reason = |s: PrinterStatus| s.label_zh().to_string();
+    match *s {
+        Ok(PrinterStatus::Ready) => (DeviceState::Ok, PaperState::Ok),
+        Ok(st @ PrinterStatus::PaperNearEnd) => (DeviceState::Degraded { reason: reason(st) }, PaperState::NearEnd),
+        Ok(st @ PrinterStatus::PaperOut) => (DeviceState::Fault { reason: reason(st) }, PaperState::Out),
+        Ok(PrinterStatus::Disconnected) | Err(_) => (DeviceState::Absent, PaperState::Unknown),
+        Ok(st) => (DeviceState::Fault { reason: reason(st) }, PaperState::Unknown),
     }
 }
 
-fn scanner_state(s: &ScannerStatus) -> &'static str {
+/// A camera's answer as a device state.
+pub fn scanner_state(s: &ScannerStatus) -> DeviceState {
     match s {
-        ScannerStatus::Ready => "ok",
-        ScannerStatus::Disconnected => "offline",
-        ScannerStatus::Fault(_) => "fault",
+        ScannerStatus::Ready => DeviceState::Ok,
+        ScannerStatus::Disconnected => DeviceState::Absent,
+        ScannerStatus::Fault(reason) => DeviceState::Fault { reason: reason.clone() },
     }
 }
 
@@ -58,46 +53,19 @@ fn idle<T: ?Sized, R>(m: &Mutex<Box<T>>, f: impl FnOnce(&mut Box<T>) -> R) -> Op
 }
 
 /// One look at every device; a device busy with a session keeps its last state.
-pub fn probe(devices: &Devices, last: &Health) -> Health {
+pub fn probe(devices: &Devices, last: &DeviceHealth) -> DeviceHealth {
     let mut h = last.clone();
     if let Some(s) = idle(&devices.idcard, |r| r.check()) {
-        h.devices.insert("idcard".into(), idcard_state(&s).into());
+        h.idcard = idcard_state(&s);
     }
-    if let Some((state, paper)) = idle(&devices.printer, |p| printer_state(p.status())) {
-        h.devices.insert("printer".into(), state.into());
-        h.paper = paper.into();
+    if let Some((state, paper)) = idle(&devices.printer, |p| printer_state(&p.status())) {
+        h.printer = state;
+        h.paper = paper;
     }
     if let Some(s) = idle(&devices.scanner, |c| c.status()) {
-        h.devices.insert("scanner".into(), scanner_state(&s).into());
+        h.scanner = scanner_state(&s);
     }
     h
-}
-
-/// What changed between two looks, as audit details ("printer: ok → fault").
-pub fn changes(before: &Health, after: &Health) -> Vec<String> {
-    let mut out = Vec::new();
-    for (name, state) in &after.devices {
-        let old = before.devices.get(name).map_or("unknown", String::as_str);
-        if old != state {
-            out.push(format!("{name}: {old} → {state}"));
-        }
-    }
-    if before.paper != after.paper && !before.paper.is_empty() {
-        out.push(format!("paper: {} → {}", before.paper, after.paper));
-    }
-    out
-}
-
-impl Health {
-    /// Usable for a citizen: a printer near the end of its paper still prints.
-    pub fn usable(&self) -> DeviceHealth {
-        let is = |name: &str, ok: &[&str]| self.devices.get(name).is_none_or(|s| ok.contains(&s.as_str()));
-        DeviceHealth {
-            reader: is("idcard", &["ok"]),
-            printer: is("printer", &["ok", "degraded"]),
-            scanner: is("scanner", &["ok"]),
-        }
-    }
 }
 
 /// When and as whom the monitor looks.
@@ -121,7 +89,7 @@ pub async fn run(
     let Schedule { terminal, every, beat } = schedule;
     let mut iv = tokio::time::interval(every);
     iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last = Health::default();
+    let mut last = DeviceHealth::default();
     loop {
         iv.tick().await;
         beat.beat();
@@ -134,25 +102,21 @@ pub async fn run(
             let Ok(now) = tokio::task::spawn_blocking(move || probe(&d, &prev)).await else { continue };
             now
         };
-        for change in changes(&last, &now) {
-            // A first look that finds everything fine is not news.
-            if last.devices.is_empty() && change.ends_with("→ ok") {
-                continue;
-            }
+        for change in last.changes(&now) {
             tracing::warn!(alert = "device_state", %change, "device state changed");
             let _ = store.audit("device_state", &change);
         }
-        if now.usable() != last.usable() {
-            let _ = tx.send(Event::DevicesChecked(now.usable()));
+        if now != last {
+            let _ = tx.send(Event::DevicesChecked(now.clone()));
         }
         last = now;
         let stats = store.queue_stats().ok();
         let hb = Heartbeat {
             terminal_id: terminal.clone(),
             software_version: env!("CARGO_PKG_VERSION").into(),
-            devices: last.devices.clone(),
-            paper: if last.paper.is_empty() { "unknown".into() } else { last.paper.clone() },
+            devices: last.clone(),
             queue_depth: stats.as_ref().map_or(0, |s| s.queued as u32),
+            needs_attention: stats.as_ref().map_or(0, |s| s.needs_attention as u32),
             oldest_queued_secs: stats
                 .and_then(|s| s.oldest_queued_ms)
                 .map_or(0, |t| ((crate::store::now_ms() - t).max(0) / 1000) as u64),
@@ -167,30 +131,33 @@ pub async fn run(
 mod tests {
     use super::*;
 
-    fn health(pairs: &[(&str, &str)], paper: &str) -> Health {
-        Health { devices: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), paper: paper.into() }
-    }
-
     #[test]
-    fn changes_name_device_and_both_states() {
-        let a = health(&[("printer", "ok"), ("idcard", "ok")], "ok");
-        let b = health(&[("printer", "fault"), ("idcard", "ok")], "out");
-        assert_eq!(changes(&a, &b), ["printer: ok → fault", "paper: ok → out"]);
-        assert!(changes(&b, &b).is_empty());
-    }
-
-    #[test]
-    fn near_end_paper_still_prints_an_unknown_device_is_not_blamed() {
-        let h = health(&[("printer", "degraded"), ("idcard", "offline")], "near_end");
-        assert_eq!(h.usable(), DeviceHealth { reader: false, printer: true, scanner: true });
-        assert!(h.usable().banner().contains("读卡器"));
-        assert_eq!(Health::default().usable().banner(), "");
+    fn near_end_paper_still_prints_an_absent_reader_is_named() {
+        let (printer, paper) = printer_state(&Ok(PrinterStatus::PaperNearEnd));
+        let h = DeviceHealth {
+            idcard: idcard_state(&IdCardStatus::Disconnected),
+            printer,
+            paper,
+            ..DeviceHealth::default()
+        };
+        assert_eq!(h.paper, PaperState::NearEnd);
+        assert!(h.printer.usable() && !h.idcard.usable() && h.scanner.usable());
+        let banner = crate::journey::device_banner(&h);
+        assert!(banner.contains("读卡器") && !banner.contains("打印机"), "{banner}");
+        assert_eq!(crate::journey::device_banner(&DeviceHealth::default()), "");
     }
 
     #[test]
     fn printer_answers_map_to_states() {
-        assert_eq!(printer_state(Ok(PrinterStatus::PaperNearEnd)), ("degraded", "near_end"));
-        assert_eq!(printer_state(Ok(PrinterStatus::CoverOpen)), ("fault", "unknown"));
-        assert_eq!(printer_state(Ok(PrinterStatus::Disconnected)).0, "offline");
+        assert_eq!(
+            printer_state(&Ok(PrinterStatus::PaperNearEnd)),
+            (DeviceState::Degraded { reason: "纸将用完".into() }, PaperState::NearEnd)
+        );
+        assert_eq!(
+            printer_state(&Ok(PrinterStatus::CoverOpen)),
+            (DeviceState::Fault { reason: "纸仓盖未关".into() }, PaperState::Unknown)
+        );
+        assert_eq!(printer_state(&Ok(PrinterStatus::Disconnected)).0, DeviceState::Absent);
+        assert_eq!(scanner_state(&ScannerStatus::Fault("no frames".into())).to_string(), "fault (no frames)");
     }
 }

@@ -4,15 +4,30 @@
 //! devsim idcard  --link PATH [...]
 //! devsim printer --link PATH | --tcp ADDR | render --in F --out F
 
+use clap::Parser;
+
+/// Device emulators that speak the real wire protocols, for other programs.
+#[derive(Parser)]
+#[command(name = "devsim", version)]
+enum Devsim {
+    /// A SAM ID-card reader on a pty (`devsim idcard --help`).
+    #[command(disable_help_flag = true)]
+    Idcard {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// A virtual ESC/POS printer on a pty or TCP (`devsim printer --help`).
+    #[command(disable_help_flag = true)]
+    Printer {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("idcard") => kiosk_hardware::idcard::devsim_main(&args[1..]),
-        Some("printer") => kiosk_hardware::printer::devsim_main(&args[1..]),
-        _ => {
-            eprintln!("usage: devsim <idcard|printer> [options]   (devsim <device> --help)");
-            2
-        }
+    let code = match Devsim::parse() {
+        Devsim::Idcard { args } => kiosk_hardware::idcard::devsim_main(&args),
+        Devsim::Printer { args } => kiosk_hardware::printer::devsim_main(&args),
     };
     std::process::exit(code);
 }

@@ -2,6 +2,9 @@
 //! card and the 'J', 'I' and 'Y' layouts, the inverse encoder (for the emulator), and
 //! the checks that decide whether a citizen can be served with the card.
 
+// The layouts list each field's byte ranges; most fields are one range.
+#![allow(clippy::single_range_in_vec_init)]
+
 use super::tables::{format_date_zh, gb11643_valid, nation_code, nation_name, valid_yyyymmdd};
 use super::{CardKind, CardSupplement, IdCard, Sex, Validity};
 use serde::{Deserialize, Serialize};
@@ -20,10 +23,6 @@ pub fn decode_ucs2(bytes: &[u8]) -> String {
     let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
     let s: String = char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
     s.trim_matches(|c| c == ' ' || c == '\0' || c == '\u{3000}').to_string()
-}
-
-fn field(text: &[u8], r: Range<usize>) -> String {
-    decode_ucs2(&text[r])
 }
 
 fn sex_from_code(code: &str) -> Sex {
@@ -69,84 +68,145 @@ pub fn card_kind(text: &[u8]) -> Result<CardKind, TextError> {
     }
 }
 
+/// A field of the text block, as the layouts below place it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    /// Chinese name.
+    Name,
+    NameEn,
+    /// "1" 男, "2" 女.
+    Sex,
+    /// GB 3304 code (resident cards).
+    Nation,
+    /// ISO 3166 alpha-3 (foreign permanent residence cards).
+    Nationality,
+    Birth,
+    Address,
+    Number,
+    Authority,
+    ValidFrom,
+    /// YYYYMMDD or "长期".
+    ValidTo,
+    PassNumber,
+    IssueCount,
+    RenewalCount,
+    CardVersion,
+}
+
+/// A field and the byte ranges it occupies, in order: a value runs on from one piece
+/// into the next (the Y card's English name).
+type Slot = (Field, &'static [Range<usize>]);
+
+/// Each card layout, declared once; decoding and encoding both read these.
+const RESIDENT: &[Slot] = &[
+    (Field::Name, &[0..30]),
+    (Field::Sex, &[30..32]),
+    (Field::Nation, &[32..36]),
+    (Field::Birth, &[36..52]),
+    (Field::Address, &[52..122]),
+    (Field::Number, &[122..158]),
+    (Field::Authority, &[158..188]),
+    (Field::ValidFrom, &[188..204]),
+    (Field::ValidTo, &[204..220]),
+];
+
+/// 港澳台居民居住证: the resident layout with the nation field reserved (blank), plus
+/// the pass number and issue count.
+const HK_MO_TW: &[Slot] = &[
+    (Field::Name, &[0..30]),
+    (Field::Sex, &[30..32]),
+    (Field::Birth, &[36..52]),
+    (Field::Address, &[52..122]),
+    (Field::Number, &[122..158]),
+    (Field::Authority, &[158..188]),
+    (Field::ValidFrom, &[188..204]),
+    (Field::ValidTo, &[204..220]),
+    (Field::PassNumber, &[220..238]),
+    (Field::IssueCount, &[238..242]),
+];
+
+/// 外国人永久居留身份证, 2017 layout.
+const FOREIGN_OLD: &[Slot] = &[
+    (Field::NameEn, &[0..120]),
+    (Field::Sex, &[120..122]),
+    (Field::Number, &[122..152]),
+    (Field::Nationality, &[152..158]),
+    (Field::Name, &[158..188]),
+    (Field::ValidFrom, &[188..204]),
+    (Field::ValidTo, &[204..220]),
+    (Field::Birth, &[220..236]),
+    (Field::CardVersion, &[236..240]),
+    (Field::Authority, &[240..248]),
+];
+
+/// 外国人永久居留身份证, 2023 layout: the English name runs on from 52..122 into 220..242.
+const FOREIGN_2023: &[Slot] = &[
+    (Field::Name, &[0..30]),
+    (Field::Sex, &[30..32]),
+    (Field::RenewalCount, &[32..36]),
+    (Field::Birth, &[36..52]),
+    (Field::NameEn, &[52..122, 220..242]),
+    (Field::Number, &[122..158]),
+    (Field::Authority, &[158..188]),
+    (Field::ValidFrom, &[188..204]),
+    (Field::ValidTo, &[204..220]),
+    (Field::Nationality, &[242..248]),
+];
+
+/// The layout of a card kind and the character it carries at bytes 248..250.
+fn layout(kind: CardKind) -> (&'static [Slot], Option<&'static str>) {
+    match kind {
+        CardKind::Resident => (RESIDENT, None),
+        CardKind::HkMoTwResidence => (HK_MO_TW, Some("J")),
+        CardKind::ForeignPermanentOld => (FOREIGN_OLD, Some("I")),
+        CardKind::ForeignPermanent2023 => (FOREIGN_2023, Some("Y")),
+    }
+}
+
+/// Reads a field of `kind`'s layout (empty if the layout has no such field).
+fn read(text: &[u8], slots: &[Slot], field: Field) -> String {
+    let Some((_, pieces)) = slots.iter().find(|(f, _)| *f == field) else { return String::new() };
+    let bytes: Vec<u8> = pieces.iter().flat_map(|r| &text[r.clone()]).copied().collect();
+    decode_ucs2(&bytes)
+}
+
 /// Builds an `IdCard` from a text block and the raw WLT photo.
 pub fn parse_card(text: &[u8], photo_wlt: &[u8]) -> Result<IdCard, TextError> {
     let kind = card_kind(text)?;
-    let f = |r: Range<usize>| field(text, r);
-    let mut sup = CardSupplement::default();
-    let card = match kind {
-        CardKind::Resident | CardKind::HkMoTwResidence => {
-            let nation_raw = f(32..36);
-            let nation = nation_name(&nation_raw).map(str::to_string).unwrap_or_else(|| nation_raw.clone());
-            sup.nation_code = opt(nation_raw);
-            if kind == CardKind::HkMoTwResidence {
-                sup.pass_number = opt(f(220..238));
-                sup.issue_count = opt(f(238..242));
-            }
-            IdCard {
-                kind,
-                name: f(0..30),
-                name_en: None,
-                sex: sex_from_code(&f(30..32)),
-                nation,
-                birth_date: f(36..52),
-                address: f(52..122),
-                id_number: f(122..158).to_ascii_uppercase(),
-                authority: f(158..188),
-                valid_from: f(188..204),
-                valid_to: validity(f(204..220)),
-                extra_address: None,
-                photo_wlt: photo_wlt.to_vec(),
-                supplement: sup,
-            }
-        }
-        CardKind::ForeignPermanentOld => {
-            let name_en = f(0..120);
-            let name_zh = f(158..188);
-            sup.card_version = opt(f(236..240));
-            IdCard {
-                kind,
-                name: if name_zh.is_empty() { name_en.clone() } else { name_zh },
-                name_en: opt(name_en),
-                sex: sex_from_code(&f(120..122)),
-                nation: f(152..158),
-                birth_date: f(220..236),
-                address: String::new(),
-                id_number: f(122..152).to_ascii_uppercase(),
-                authority: f(240..248),
-                valid_from: f(188..204),
-                valid_to: validity(f(204..220)),
-                extra_address: None,
-                photo_wlt: photo_wlt.to_vec(),
-                supplement: sup,
-            }
-        }
-        CardKind::ForeignPermanent2023 => {
-            // The English name runs on from 52..122 into 220..242.
-            let mut en = text[52..122].to_vec();
-            en.extend_from_slice(&text[220..242]);
-            let name_en = decode_ucs2(&en);
-            let name_zh = f(0..30);
-            sup.renewal_count = opt(f(32..36));
-            IdCard {
-                kind,
-                name: if name_zh.is_empty() { name_en.clone() } else { name_zh },
-                name_en: opt(name_en),
-                sex: sex_from_code(&f(30..32)),
-                nation: f(242..248),
-                birth_date: f(36..52),
-                address: String::new(),
-                id_number: f(122..158).to_ascii_uppercase(),
-                authority: f(158..188),
-                valid_from: f(188..204),
-                valid_to: validity(f(204..220)),
-                extra_address: None,
-                photo_wlt: photo_wlt.to_vec(),
-                supplement: sup,
-            }
-        }
+    let (slots, _) = layout(kind);
+    let f = |field| read(text, slots, field);
+    let foreign = matches!(kind, CardKind::ForeignPermanentOld | CardKind::ForeignPermanent2023);
+    let nation_code = f(Field::Nation);
+    let nation = if foreign {
+        f(Field::Nationality)
+    } else {
+        nation_name(&nation_code).map(str::to_string).unwrap_or_else(|| nation_code.clone())
     };
-    Ok(card)
+    let (name_zh, name_en) = (f(Field::Name), f(Field::NameEn));
+    Ok(IdCard {
+        kind,
+        // A foreign card without a Chinese name goes by its English one.
+        name: if foreign && name_zh.is_empty() { name_en.clone() } else { name_zh },
+        name_en: opt(name_en),
+        sex: sex_from_code(&f(Field::Sex)),
+        nation,
+        birth_date: f(Field::Birth),
+        address: f(Field::Address),
+        id_number: f(Field::Number).to_ascii_uppercase(),
+        authority: f(Field::Authority),
+        valid_from: f(Field::ValidFrom),
+        valid_to: validity(f(Field::ValidTo)),
+        extra_address: None,
+        photo_wlt: photo_wlt.to_vec(),
+        supplement: CardSupplement {
+            nation_code: opt(nation_code),
+            pass_number: opt(f(Field::PassNumber)),
+            issue_count: opt(f(Field::IssueCount)),
+            renewal_count: opt(f(Field::RenewalCount)),
+            card_version: opt(f(Field::CardVersion)),
+            ..CardSupplement::default()
+        },
+    })
 }
 
 /// A card described field by field, as written on the card (the emulator's JSON format).
@@ -226,13 +286,16 @@ impl CardSpec {
     }
 }
 
-fn put(text: &mut [u8], r: Range<usize>, s: &str, what: &str) -> Result<(), String> {
+/// Writes `s` as UTF-16LE into `pieces`, filling each before running on into the next.
+fn put(text: &mut [u8], pieces: &[Range<usize>], s: &str, what: &str) -> Result<(), String> {
     let units: Vec<u16> = s.encode_utf16().collect();
-    if units.len() * 2 > r.len() {
-        return Err(format!("{what} does not fit in {} characters", r.len() / 2));
+    let room: usize = pieces.iter().map(|r| r.len() / 2).sum();
+    if units.len() > room {
+        return Err(format!("{what} does not fit in {room} characters"));
     }
-    for (i, u) in units.iter().enumerate() {
-        text[r.start + 2 * i..r.start + 2 * i + 2].copy_from_slice(&u.to_le_bytes());
+    let slots = pieces.iter().flat_map(|r| r.clone().step_by(2));
+    for (u, at) in units.iter().zip(slots) {
+        text[at..at + 2].copy_from_slice(&u.to_le_bytes());
     }
     Ok(())
 }
@@ -249,6 +312,13 @@ pub fn encode_text(spec: &CardSpec) -> Result<Vec<u8>, String> {
         }
         return Ok(bytes);
     }
+    let kind = match spec.kind.as_str() {
+        "" | "resident" => CardKind::Resident,
+        "J" => CardKind::HkMoTwResidence,
+        "I" => CardKind::ForeignPermanentOld,
+        "Y" => CardKind::ForeignPermanent2023,
+        other => return Err(format!("unknown card kind {other:?} (resident, J, I or Y)")),
+    };
     let mut t = vec![0u8; TEXT_LEN];
     for c in t.chunks_exact_mut(2) {
         c.copy_from_slice(&[b' ', 0]);
@@ -259,55 +329,29 @@ pub fn encode_text(spec: &CardSpec) -> Result<Vec<u8>, String> {
         other => other,
     };
     let nation = nation_code(&spec.nation).unwrap_or_else(|| spec.nation.clone());
-    match spec.kind.as_str() {
-        "" | "resident" | "J" => {
-            put(&mut t, 0..30, &spec.name, "name")?;
-            put(&mut t, 30..32, sex, "sex")?;
-            if spec.kind != "J" {
-                put(&mut t, 32..36, &nation, "nation")?;
-            }
-            put(&mut t, 36..52, &spec.birth_date, "birth_date")?;
-            put(&mut t, 52..122, &spec.address, "address")?;
-            put(&mut t, 122..158, &spec.id_number, "id_number")?;
-            put(&mut t, 158..188, &spec.authority, "authority")?;
-            put(&mut t, 188..204, &spec.valid_from, "valid_from")?;
-            put(&mut t, 204..220, &spec.valid_to, "valid_to")?;
-            if spec.kind == "J" {
-                put(&mut t, 220..238, &spec.pass_number, "pass_number")?;
-                put(&mut t, 238..242, &spec.issue_count, "issue_count")?;
-                put(&mut t, TYPE, "J", "type")?;
-            }
-        }
-        "I" => {
-            put(&mut t, 0..120, &spec.name_en, "name_en")?;
-            put(&mut t, 120..122, sex, "sex")?;
-            put(&mut t, 122..152, &spec.id_number, "id_number")?;
-            put(&mut t, 152..158, &spec.nationality, "nationality")?;
-            put(&mut t, 158..188, &spec.name, "name")?;
-            put(&mut t, 188..204, &spec.valid_from, "valid_from")?;
-            put(&mut t, 204..220, &spec.valid_to, "valid_to")?;
-            put(&mut t, 220..236, &spec.birth_date, "birth_date")?;
-            put(&mut t, 236..240, &spec.card_version, "card_version")?;
-            put(&mut t, 240..248, &spec.authority, "authority")?;
-            put(&mut t, TYPE, "I", "type")?;
-        }
-        "Y" => {
-            put(&mut t, 0..30, &spec.name, "name")?;
-            put(&mut t, 30..32, sex, "sex")?;
-            put(&mut t, 32..36, &spec.renewal_count, "renewal_count")?;
-            put(&mut t, 36..52, &spec.birth_date, "birth_date")?;
-            let en: Vec<u16> = spec.name_en.encode_utf16().collect();
-            let (head, tail) = en.split_at(en.len().min(35));
-            put(&mut t, 52..122, &String::from_utf16_lossy(head), "name_en")?;
-            put(&mut t, 220..242, &String::from_utf16_lossy(tail), "name_en")?;
-            put(&mut t, 122..158, &spec.id_number, "id_number")?;
-            put(&mut t, 158..188, &spec.authority, "authority")?;
-            put(&mut t, 188..204, &spec.valid_from, "valid_from")?;
-            put(&mut t, 204..220, &spec.valid_to, "valid_to")?;
-            put(&mut t, 242..248, &spec.nationality, "nationality")?;
-            put(&mut t, TYPE, "Y", "type")?;
-        }
-        other => return Err(format!("unknown card kind {other:?} (resident, J, I or Y)")),
+    let (slots, tag) = layout(kind);
+    for (field, pieces) in slots {
+        let (value, what) = match field {
+            Field::Name => (spec.name.as_str(), "name"),
+            Field::NameEn => (spec.name_en.as_str(), "name_en"),
+            Field::Sex => (sex, "sex"),
+            Field::Nation => (nation.as_str(), "nation"),
+            Field::Nationality => (spec.nationality.as_str(), "nationality"),
+            Field::Birth => (spec.birth_date.as_str(), "birth_date"),
+            Field::Address => (spec.address.as_str(), "address"),
+            Field::Number => (spec.id_number.as_str(), "id_number"),
+            Field::Authority => (spec.authority.as_str(), "authority"),
+            Field::ValidFrom => (spec.valid_from.as_str(), "valid_from"),
+            Field::ValidTo => (spec.valid_to.as_str(), "valid_to"),
+            Field::PassNumber => (spec.pass_number.as_str(), "pass_number"),
+            Field::IssueCount => (spec.issue_count.as_str(), "issue_count"),
+            Field::RenewalCount => (spec.renewal_count.as_str(), "renewal_count"),
+            Field::CardVersion => (spec.card_version.as_str(), "card_version"),
+        };
+        put(&mut t, pieces, value, what)?;
+    }
+    if let Some(tag) = tag {
+        put(&mut t, &[TYPE], tag, "type")?;
     }
     Ok(t)
 }
@@ -315,7 +359,7 @@ pub fn encode_text(spec: &CardSpec) -> Result<Vec<u8>, String> {
 /// Encodes the 70-byte 追加住址 block.
 pub fn encode_extra_address(addr: &str) -> Result<Vec<u8>, String> {
     let mut t: Vec<u8> = std::iter::repeat_n([b' ', 0], EXTRA_ADDRESS_LEN / 2).flatten().collect();
-    put(&mut t, 0..EXTRA_ADDRESS_LEN, addr, "extra_address")?;
+    put(&mut t, &[0..EXTRA_ADDRESS_LEN], addr, "extra_address")?;
     Ok(t)
 }
 

@@ -232,8 +232,8 @@ pub fn encode_response(sw3: Sw3, data: &[u8]) -> Vec<u8> {
     encode_frame(&p)
 }
 
-/// One decoded frame: the bytes between LEN and CHK.
-#[derive(Clone, PartialEq, Eq)]
+/// One decoded frame: the bytes between LEN and CHK. Wiped on drop.
+#[derive(Clone, PartialEq, Eq, zeroize::ZeroizeOnDrop)]
 pub struct Frame {
     pub payload: Vec<u8>,
 }
@@ -243,12 +243,6 @@ impl fmt::Debug for Frame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let head: Vec<String> = self.payload.iter().take(3).map(|b| format!("{b:02X}")).collect();
         write!(f, "Frame({} bytes: {} …)", self.payload.len(), head.join(" "))
-    }
-}
-
-impl Drop for Frame {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.payload);
     }
 }
 
@@ -269,11 +263,12 @@ impl Request {
     }
 }
 
-/// A decoded response (what the driver receives).
-#[derive(Clone, PartialEq, Eq)]
+/// A decoded response (what the driver receives). Wiped on drop.
+#[derive(Clone, PartialEq, Eq, zeroize::ZeroizeOnDrop)]
 pub struct Response {
     pub sw1: u8,
     pub sw2: u8,
+    #[zeroize(skip)]
     pub sw3: Sw3,
     pub data: Vec<u8>,
 }
@@ -281,12 +276,6 @@ pub struct Response {
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Response({:02X} {:02X} {}, {} data bytes)", self.sw1, self.sw2, self.sw3, self.data.len())
-    }
-}
-
-impl Drop for Response {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.data);
     }
 }
 
@@ -320,7 +309,7 @@ pub enum DecodeError {
 /// LEN or CHK is wrong is reported as an error and the search restarts one byte
 /// after its preamble, so a false preamble inside garbage cannot swallow a real frame.
 /// Consumed bytes are zeroed: card data does not linger in the buffer.
-#[derive(Default)]
+#[derive(Default, zeroize::ZeroizeOnDrop)]
 pub struct Decoder {
     buf: Vec<u8>,
     garbage: u64,
@@ -410,12 +399,6 @@ impl Decoder {
         let payload = self.buf[HEADER_LEN..total - 1].to_vec();
         self.consume(total);
         Some(Ok(Frame { payload }))
-    }
-}
-
-impl Drop for Decoder {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.buf);
     }
 }
 

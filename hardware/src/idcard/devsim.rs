@@ -6,11 +6,7 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const USAGE: &str = "\
-usage: devsim idcard --link PATH [--cards FILE.json] [--repeat] [--sticky]
-                     [--pace BAUD] [--split BYTES:MS] [--slow-ms MS]
-
-Creates a pty, links PATH to it and answers the SAM serial protocol until killed.
+const COMMANDS: &str = "\
 Cards come from FILE.json (an array of cards, or {\"cards\": [...], \"repeat\": true});
 without --cards the demo card is served again and again.
 
@@ -26,45 +22,61 @@ Commands on stdin, one per line:
   unplug | replug        USB unplug / replug (the link moves to a new pty)
   quit";
 
+/// Creates a pty, links PATH to it and answers the SAM serial protocol until killed.
+#[derive(Debug, clap::Parser)]
+#[command(name = "devsim idcard", after_help = COMMANDS)]
+struct Args {
+    /// The stable symlink to the pty (an existing non-symlink is never replaced).
+    #[arg(long, value_name = "PATH")]
+    link: PathBuf,
+    /// The cards to serve (JSON).
+    #[arg(long, value_name = "FILE.json")]
+    cards: Option<PathBuf>,
+    /// Serve the cards again from the first when all were read.
+    #[arg(long)]
+    repeat: bool,
+    /// A read card stays in the field until `remove`.
+    #[arg(long)]
+    sticky: bool,
+    /// Answer at the pace of a real serial line at BAUD.
+    #[arg(long, value_name = "BAUD")]
+    pace: Option<u32>,
+    /// Answers in pieces of BYTES, MS apart.
+    #[arg(long, value_name = "BYTES:MS", value_parser = split_arg)]
+    split: Option<(usize, Duration)>,
+    /// Every answer MS late.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    slow_ms: u64,
+}
+
 fn hex(s: &str) -> Option<u8> {
     u8::from_str_radix(s.trim_start_matches("0x"), 16).ok()
 }
 
-fn split_arg(s: &str) -> Option<(usize, Duration)> {
-    let (a, b) = s.split_once(':')?;
-    Some((a.parse().ok()?, Duration::from_millis(b.parse().ok()?)))
+fn split_arg(s: &str) -> Result<(usize, Duration), String> {
+    let parsed = s.split_once(':').and_then(|(a, b)| Some((a.parse().ok()?, Duration::from_millis(b.parse().ok()?))));
+    parsed.ok_or_else(|| format!("{s:?} is not BYTES:MS"))
 }
 
 pub(super) fn main(args: &[String]) -> i32 {
-    let mut cfg = EmulatorConfig::default();
-    let mut cards: Option<PathBuf> = None;
-    let mut split = None;
-    let mut slow = Duration::ZERO;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut val = || it.next().cloned().unwrap_or_default();
-        match a.as_str() {
-            "--link" => cfg.link = Some(PathBuf::from(val())),
-            "--cards" => cards = Some(PathBuf::from(val())),
-            "--repeat" => cfg.repeat = true,
-            "--sticky" => cfg.sticky = true,
-            "--pace" => cfg.pace_baud = val().parse().ok(),
-            "--split" => split = split_arg(&val()),
-            "--slow-ms" => slow = Duration::from_millis(val().parse().unwrap_or(0)),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return 0;
-            }
-            other => {
-                eprintln!("devsim idcard: unknown argument {other:?}\n{USAGE}");
-                return 2;
-            }
+    let args = match <Args as clap::Parser>::try_parse_from(
+        std::iter::once("devsim idcard").chain(args.iter().map(String::as_str)),
+    ) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
         }
-    }
-    let Some(link) = cfg.link.clone() else {
-        eprintln!("devsim idcard: --link PATH is required\n{USAGE}");
-        return 2;
     };
+    let mut cfg = EmulatorConfig {
+        link: Some(args.link),
+        repeat: args.repeat,
+        sticky: args.sticky,
+        pace_baud: args.pace,
+        ..EmulatorConfig::default()
+    };
+    let (cards, split, slow) = (args.cards, args.split, Duration::from_millis(args.slow_ms));
+    let link = cfg.link.clone().unwrap_or_default();
     if let Ok(meta) = std::fs::symlink_metadata(&link) {
         if !meta.file_type().is_symlink() {
             eprintln!("devsim idcard: {} exists and is not a symlink; not replacing it", link.display());

@@ -1,8 +1,8 @@
 //! 二代证 (resident ID card) reader.
 //!
 //! `IdCardReader` is the boundary the kiosk sees; [`SamReader`] is the SAM serial
-//! protocol driver. With the `demo` feature, its pty emulator (`emulator`), the
-//! in-process `SimulatedReader`, the sample `demo_card()` and `devsim idcard` are here too.
+//! protocol driver. With the `demo` feature, its pty emulator (`emulator`), the sample
+//! `demo_card()` and `devsim idcard` are here too.
 
 pub mod card;
 pub mod codec;
@@ -22,12 +22,8 @@ pub use driver::{SamConfig, SamReader};
 pub use emulator::{Emulator, EmulatorConfig, Fault};
 
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "demo")]
-use std::collections::VecDeque;
 use std::fmt;
-#[cfg(feature = "demo")]
-use std::time::{Duration, Instant};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Which layout the card's text block uses (the type character at bytes 248..250).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,13 +63,15 @@ pub enum Validity {
 }
 
 /// What a card tells us. Personal data: `Debug` masks it, and it is wiped on drop.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct IdCard {
+    #[zeroize(skip)]
     pub kind: CardKind,
     /// Chinese name, exact (may hold characters outside the BMP or outside GBK).
     pub name: String,
     /// English name (foreign permanent residence cards only).
     pub name_en: Option<String>,
+    #[zeroize(skip)]
     pub sex: Sex,
     /// Ethnic group (民族) in words, e.g. "汉"; nationality code for foreign cards.
     pub nation: String,
@@ -84,6 +82,7 @@ pub struct IdCard {
     pub authority: String,
     /// YYYYMMDD.
     pub valid_from: String,
+    #[zeroize(skip)]
     pub valid_to: Validity,
     /// 追加住址 (command 30 03), if the card has one.
     pub extra_address: Option<String>,
@@ -96,7 +95,7 @@ pub struct IdCard {
 }
 
 /// Fields that only some layouts carry.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, Zeroize)]
 pub struct CardSupplement {
     /// GB 3304 code as read from the card ("01"), resident cards.
     pub nation_code: Option<String>,
@@ -126,20 +125,6 @@ impl fmt::Debug for IdCard {
             .field("name", &crate::pii::mask_name(&self.name))
             .field("id_number", &crate::pii::mask_id(&self.id_number))
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for IdCard {
-    fn drop(&mut self) {
-        self.name.zeroize();
-        self.name_en.zeroize();
-        self.address.zeroize();
-        self.id_number.zeroize();
-        self.birth_date.zeroize();
-        self.extra_address.zeroize();
-        self.photo_wlt.zeroize();
-        self.supplement.pass_number.zeroize();
-        self.supplement.fingerprint.zeroize();
     }
 }
 
@@ -184,57 +169,6 @@ pub trait IdCardReader: Send {
     }
 }
 
-/// In-process reader for demo mode before a port is configured: it "places" the next
-/// queued card a short while after reading starts.
-#[cfg(feature = "demo")]
-pub struct SimulatedReader {
-    cards: VecDeque<IdCard>,
-    present_after: Duration,
-    first_poll: Option<Instant>,
-    fail_with: Option<String>,
-}
-
-#[cfg(feature = "demo")]
-impl SimulatedReader {
-    pub fn new(cards: Vec<IdCard>, present_after: Duration) -> Self {
-        Self { cards: cards.into(), present_after, first_poll: None, fail_with: None }
-    }
-
-    /// The built-in demo citizen.
-    pub fn demo() -> Self {
-        Self::new(vec![demo_card()], Duration::from_millis(1500))
-    }
-
-    /// Makes every later poll fail, to exercise the fault path.
-    pub fn fail(&mut self, why: &str) {
-        self.fail_with = Some(why.to_string());
-    }
-}
-
-#[cfg(feature = "demo")]
-impl IdCardReader for SimulatedReader {
-    fn poll(&mut self) -> Result<Option<IdCard>, IdCardError> {
-        if let Some(why) = &self.fail_with {
-            return Err(IdCardError::Fault(why.clone()));
-        }
-        let started = *self.first_poll.get_or_insert_with(Instant::now);
-        if started.elapsed() < self.present_after {
-            return Ok(None);
-        }
-        self.first_poll = None;
-        // Keep the last card so a demo can be run again and again.
-        let card = if self.cards.len() > 1 { self.cards.pop_front() } else { self.cards.front().cloned() };
-        Ok(card)
-    }
-
-    fn status(&mut self) -> IdCardStatus {
-        match &self.fail_with {
-            Some(why) => IdCardStatus::Fault(why.clone()),
-            None => IdCardStatus::Ready,
-        }
-    }
-}
-
 /// A fictitious citizen with a valid GB 11643 number (sample data, not a real person).
 #[cfg(feature = "demo")]
 pub fn demo_card() -> IdCard {
@@ -268,20 +202,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn simulated_reader_presents_after_delay() {
-        let mut r = SimulatedReader::new(vec![demo_card()], Duration::from_millis(20));
-        assert!(r.poll().unwrap().is_none());
-        std::thread::sleep(Duration::from_millis(30));
-        let card = r.poll().unwrap().expect("card after delay");
-        assert_eq!(card.name, "张晓𠮷");
+    fn debug_masks_the_card() {
+        let card = demo_card();
         assert!(!format!("{card:?}").contains("410702199003070046"));
-    }
-
-    #[test]
-    fn failing_reader_reports_fault() {
-        let mut r = SimulatedReader::demo();
-        r.fail("SAM");
-        assert!(matches!(r.poll(), Err(IdCardError::Fault(_))));
-        assert_eq!(r.status(), IdCardStatus::Fault("SAM".into()));
     }
 }

@@ -5,7 +5,7 @@
 //!   (serial, /dev/usb/lpN, TCP 9100) on its own thread.
 //! - Feature `demo` only: `PtyPrinter::spawn` / `TcpPrinter::spawn`, the virtual printer
 //!   speaking the same bytes and rendering receipts to PNG; `render_png` renders captured
-//!   bytes offline; `SimulatedPrinter`, an in-memory stand-in; `devsim printer`.
+//!   bytes offline; `devsim printer`.
 
 #[cfg(feature = "demo")]
 mod devsim;
@@ -33,8 +33,6 @@ pub use vprinter::server::{PtyPrinter, TcpPrinter, VirtualPrinterHandle};
 pub use vprinter::{render_png, render_receipts, DeviceState, Receipt};
 
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "demo")]
-use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PrinterStatus {
@@ -84,61 +82,8 @@ pub trait ReceiptPrinter: Send {
     fn print(&mut self, doc: &Document) -> Result<(), PrinterError>;
 }
 
-/// What a `SimulatedPrinter` has printed and its paper state, shared with tests.
-#[cfg(feature = "demo")]
-#[derive(Debug, Default)]
-pub struct SimulatedPaper {
-    pub printed: Vec<Document>,
-    pub status: Option<PrinterStatus>,
-}
-
-/// In-process printer: keeps the documents it printed.
-#[cfg(feature = "demo")]
-#[derive(Clone, Default)]
-pub struct SimulatedPrinter {
-    pub paper: Arc<Mutex<SimulatedPaper>>,
-}
-
-#[cfg(feature = "demo")]
-impl SimulatedPrinter {
-    pub fn set_status(&self, status: PrinterStatus) {
-        self.paper.lock().unwrap_or_else(|e| e.into_inner()).status = Some(status);
-    }
-}
-
-#[cfg(feature = "demo")]
-impl ReceiptPrinter for SimulatedPrinter {
-    fn status(&mut self) -> Result<PrinterStatus, PrinterError> {
-        Ok(self.paper.lock().unwrap_or_else(|e| e.into_inner()).status.unwrap_or(PrinterStatus::Ready))
-    }
-
-    fn print(&mut self, doc: &Document) -> Result<(), PrinterError> {
-        let status = self.status()?;
-        if !status.can_print() {
-            return Err(PrinterError::NotReady(status));
-        }
-        self.paper.lock().unwrap_or_else(|e| e.into_inner()).printed.push(doc.clone());
-        Ok(())
-    }
-}
-
 /// Entry point of `devsim printer …`; returns the process exit code.
 #[cfg(feature = "demo")]
 pub fn devsim_main(args: &[String]) -> i32 {
     devsim::main(args)
-}
-
-#[cfg(all(test, feature = "demo"))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paper_out_refuses_job() {
-        let mut p = SimulatedPrinter::default();
-        let doc = Document::new().text("收件回执");
-        p.print(&doc).unwrap();
-        p.set_status(PrinterStatus::PaperOut);
-        assert!(matches!(p.print(&doc), Err(PrinterError::NotReady(PrinterStatus::PaperOut))));
-        assert_eq!(p.paper.lock().unwrap().printed.len(), 1);
-    }
 }

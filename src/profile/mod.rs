@@ -2,8 +2,10 @@
 //! offered again on a later visit only after explicit consent on screen, and deletable
 //! from the kiosk. Rows are keyed by a salted SHA-256 of the ID number and the body is
 //! sealed with AES-256-GCM (the outbox's `Sealer`), so the database alone reveals
-//! neither who visited nor their details.
+//! neither who visited nor their details. The data types are the journey's
+//! (`journey::{Contact, ProfileId}`); this module is their encrypted SQLite store.
 
+pub use crate::journey::{Contact, ProfileId};
 use crate::outbox::Sealer;
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -20,51 +22,6 @@ pub enum ProfileError {
     #[error("一人一档记录无法解密")]
     Decrypt,
 }
-
-/// An ID number used as a lookup key. Masked in Debug, wiped on drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ProfileId(String);
-
-impl ProfileId {
-    pub fn new(id_number: &str) -> Self {
-        Self(id_number.trim().to_ascii_uppercase())
-    }
-}
-
-impl std::fmt::Debug for ProfileId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ProfileId({})", kiosk_hardware::pii::mask_id(&self.0))
-    }
-}
-
-impl Drop for ProfileId {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-/// The reusable contact fields. Masked in Debug, wiped on drop.
-#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Contact {
-    pub phone: String,
-    pub address: String,
-}
-
-impl std::fmt::Debug for Contact {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Contact({})", kiosk_hardware::pii::mask_phone(&self.phone))
-    }
-}
-
-impl Drop for Contact {
-    fn drop(&mut self) {
-        self.phone.zeroize();
-        self.address.zeroize();
-    }
-}
-
-/// The canonical fields a profile fills.
-pub const PROFILE_FIELDS: [&str; 2] = ["applicant.phone", "applicant.contact_address"];
 
 pub struct ProfileStore {
     conn: Mutex<Connection>,
@@ -97,7 +54,7 @@ impl ProfileStore {
     fn key(&self, id: &ProfileId) -> String {
         let mut h = Sha256::new();
         h.update(self.salt);
-        h.update(id.0.as_bytes());
+        h.update(id.as_str().as_bytes());
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
