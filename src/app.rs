@@ -1,13 +1,12 @@
 //! Assembles a running kiosk from its configuration: store, outbox key, intake client
 //! (or the embedded simulator), outbox worker, devices and the journey runtime.
 
-use crate::catalog::profile::ProfileStore;
-use crate::catalog::sync::{self as catalog_sync, CatalogCell};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogCell};
 use crate::config::Config;
-use crate::intake::{IntakeClient, SigningKey, SigningKeyFile};
+use crate::intake::{catalog_sync, IntakeClient, SigningKey, SigningKeyFile};
 use crate::journey::Timing;
 use crate::outbox::{Sealer, Worker};
+use crate::profile::ProfileStore;
 use crate::runtime::{self, Devices, EventTx, Services, TerminalInfo, ViewSink};
 use crate::store::Store;
 use std::sync::Arc;
@@ -40,12 +39,25 @@ pub enum StartError {
     /// would silently make every queued case unreadable.
     #[error("密钥文件 {0} 不存在 / key file missing: create the terminal's keys with `kiosk keys init --config <file>` (at install time)")]
     KeysMissing(String),
+    /// The outbox key vanished while sealed cases wait in the database: starting would
+    /// make them unreadable (and a new key would hide that).
+    #[error("密钥文件 {0} 不存在，但数据库中有 {1} 条加密记录 / key file missing while {1} sealed rows wait: restore the key file from the terminal's backup (same path, mode 0600) and start again; only if it is lost for good, move the data directory aside and run `kiosk keys init`")]
+    KeyLostWithRows(String, i64),
+    #[error(transparent)]
+    Identity(#[from] crate::outbox::identity::IdentityError),
 }
 
 impl StartError {
     /// A refusal a restart cannot fix (exit 2), as opposed to a failure (exit 1).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, StartError::KeysMissing(_) | StartError::Seal(_) | StartError::SigningKey(_))
+        matches!(
+            self,
+            StartError::KeysMissing(_)
+                | StartError::KeyLostWithRows(..)
+                | StartError::Seal(_)
+                | StartError::SigningKey(_)
+                | StartError::Identity(_)
+        )
     }
 }
 
@@ -58,8 +70,23 @@ pub fn key_paths(cfg: &Config) -> (std::path::PathBuf, std::path::PathBuf) {
     )
 }
 
+/// The installation's identity file (install id + database generation), kept with the keys.
+pub fn identity_path(cfg: &Config) -> std::path::PathBuf {
+    let (key, _) = key_paths(cfg);
+    key.with_file_name("install.id")
+}
+
 /// A production terminal's keys must exist (made by `kiosk keys init`); demo makes its own.
 pub fn check_keys(cfg: &Config) -> Result<(), StartError> {
+    // Demo or not: sealed rows without their key are never silently given a new one.
+    let (key, _) = key_paths(cfg);
+    let db = cfg.terminal.data_dir.join("kiosk.db");
+    if !key.exists() && db.exists() {
+        let rows = Store::open(&db).and_then(|s| s.sealed_rows()).unwrap_or(0);
+        if rows > 0 {
+            return Err(StartError::KeyLostWithRows(key.display().to_string(), rows));
+        }
+    }
     if cfg.is_demo() {
         return Ok(());
     }
@@ -80,7 +107,14 @@ pub fn init_keys(cfg: &Config) -> Result<Vec<(&'static str, std::path::PathBuf, 
     let created = (!outbox.exists(), !signing.exists());
     Sealer::load_or_create(&outbox)?;
     SigningKey::load_or_create(&cfg.terminal.id, &signing)?;
-    Ok(vec![("outbox key", outbox, created.0), ("signing key", signing, created.1)])
+    let ident = identity_path(cfg);
+    let id_created = !ident.exists();
+    crate::outbox::identity::load_or_create(&ident)?;
+    Ok(vec![
+        ("outbox key", outbox, created.0),
+        ("signing key", signing, created.1),
+        ("install identity", ident, id_created),
+    ])
 }
 
 pub struct Kiosk {
@@ -106,10 +140,12 @@ pub fn terminal_info(cfg: &Config) -> TerminalInfo {
     let t = &cfg.terminal;
     TerminalInfo {
         id: t.id.clone(),
-        site: t.site.clone(),
+        site: t.site(),
         help_phone: t.help_phone.clone(),
         progress_url: t.progress_url.clone(),
-        timing: Timing { idle_timeout: t.idle_timeout_secs, ..Timing::default() },
+        online_app: t.online_app.clone(),
+        deferral_days: t.deferral_days,
+        timing: Timing { idle_timeout: t.idle_timeout_secs, warn_at: t.idle_warning_secs, farewell: t.farewell_secs },
         rating: cfg.rating.clone(),
         tz: t.tz(),
         submit_deadline: Duration::from_secs(t.submit_deadline_secs),
@@ -150,11 +186,23 @@ impl Kiosk {
             .map_err(|e| StartError::Intake(e.to_string()))?;
         check_keys(cfg)?;
         let (key, sign_path) = key_paths(cfg);
-        let store = Arc::new(Store::open(&dir.join("kiosk.db"))?);
-        let sealer = Arc::new(Sealer::load_or_create(&key)?);
-        let signing = SigningKey::load_or_create(&cfg.terminal.id, &sign_path)?;
+        // A corrupt database is moved aside (host alert); the keys stay for its recovery.
+        let (store, quarantined) = Store::open_checked(&dir.join("kiosk.db"))?;
+        if let Some(q) = quarantined {
+            tracing::error!(moved_to = %q.display(), "corrupt database quarantined");
+        }
+        let store = Arc::new(store);
+        if !key.exists() {
+            let rows = store.sealed_rows()?;
+            if rows > 0 {
+                return Err(StartError::KeyLostWithRows(key.display().to_string(), rows));
+            }
+        }
+        let sealer = Arc::new(Sealer::load_or_create(&key)?.with_alg(cfg.intake.seal_algorithm));
+        crate::outbox::identity::adopt(&store, &identity_path(cfg))?;
+        let signing = SigningKey::load_or_create(&cfg.terminal.id, &sign_path)?.with_alg(cfg.intake.sign_algorithm);
         // Offline start: the cached platform catalog, or the shipped one if newer.
-        let cell = Arc::new(CatalogCell::from_cache(&store, shipped_catalog(cfg, &store)));
+        let cell = Arc::new(catalog_sync::from_cache(&store, shipped_catalog(cfg, &store)));
         let catalog = cell.current();
         let profiles = ProfileStore::load_or_create_salt(&dir.join("profile.salt"))
             .and_then(|salt| ProfileStore::open(&dir.join("kiosk.db"), sealer.clone(), salt))
@@ -167,7 +215,7 @@ impl Kiosk {
             {
                 let sim_state = Sim::open(&dir.join("intake-sim.db"), crate::catalog::Catalog::seed().to_json())
                     .map_err(|e| StartError::Intake(e.to_string()))?;
-                sim_state.register_terminal(&cfg.terminal.id, signing.secret());
+                sim_state.register_terminal_alg(&cfg.terminal.id, signing.secret(), signing.alg());
                 let h = rt
                     .block_on(intake_sim::start("127.0.0.1:0".parse().expect("literal address"), sim_state))
                     .map_err(|e| StartError::Intake(e.to_string()))?;
@@ -180,7 +228,12 @@ impl Kiosk {
         } else {
             (None, cfg.intake.endpoint.clone())
         };
-        let client = IntakeClient::new(&base, Duration::from_secs(cfg.intake.timeout_secs), signing)
+        let http = crate::intake::client::HttpOptions {
+            ca_bundle: cfg.intake.ca_bundle.clone(),
+            proxy: cfg.intake.proxy.clone(),
+            max_body: 0,
+        };
+        let client = IntakeClient::with_options(&base, Duration::from_secs(cfg.intake.timeout_secs), signing, &http)
             .map_err(|e| StartError::Intake(e.to_string()))?;
         let live = crate::supervise::Liveness::new();
         let rth = rt.handle().clone();
@@ -201,7 +254,12 @@ impl Kiosk {
         }
         let monitor = (devices.clone(), client.clone());
         let wake = Arc::new(Notify::new());
-        let worker = Worker::new(store.clone(), sealer.clone(), client, wake.clone());
+        let worker =
+            Worker::new(store.clone(), sealer.clone(), client, wake.clone()).with_policy(crate::outbox::Policy {
+                alert_after: cfg.intake.alert_after_attempts as i64,
+                retention: cfg.retention.policy(),
+                ..Default::default()
+            });
         let silence = worker.max_silence();
         let worker = worker.with_beat(live.register("outbox", silence));
         crate::supervise::spawn(&rth, &live, "outbox", worker.run());

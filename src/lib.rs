@@ -5,6 +5,8 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod devices;
+pub mod diag;
+pub mod fsutil;
 #[cfg(feature = "demo")]
 pub mod headless;
 pub mod ime;
@@ -12,6 +14,7 @@ pub mod intake;
 pub mod journey;
 pub mod logging;
 pub mod outbox;
+pub mod profile;
 pub mod rating;
 pub mod receipt;
 pub mod runtime;

@@ -3,7 +3,9 @@
 //!   kiosk --config /etc/kiosk/kiosk.toml  a terminal (production unless the file says demo)
 //!   kiosk --demo                          demo mode (emulated devices, embedded intake)
 //!   kiosk keys init [--config F]          create the terminal's keys (install time)
+//!   kiosk keys rotate [--config F]        new outbox key, queued rows re-sealed (kiosk stopped)
 //!   kiosk diag status                     devices and queue as JSON
+//!   kiosk diag queue [retry|purge NO]     outbox items (no personal data); act on one
 //!   kiosk diag idcard [--port P] [--reveal]   read one card, print JSON
 //!   kiosk --screenshot out.png [--screen home]   render one screen headless (demo build)
 //!   kiosk receipts --out DIR              the four receipts as PNG (demo build)
@@ -77,6 +79,17 @@ enum Cmd {
 enum Keys {
     /// Create the keys that are missing (never replaces one); run at install time.
     Init,
+    /// Replace the outbox key: every queued row is re-sealed under the new key first.
+    /// Stop the kiosk before (`systemctl stop kiosk`).
+    Rotate,
+}
+
+#[derive(Subcommand)]
+enum QueueAction {
+    /// Queue a held item again and try it at once.
+    Retry { local_no: String },
+    /// Delete a held item's sealed data for good (nothing is delivered).
+    Purge { local_no: String },
 }
 
 #[cfg(feature = "demo")]
@@ -94,6 +107,12 @@ enum Report {
 enum Diag {
     /// Devices' and queue's state as JSON.
     Status,
+    /// Outbox items by provisional number, state, attempts and last error (no personal
+    /// data), as JSON; `retry` or `purge` one (audited).
+    Queue {
+        #[command(subcommand)]
+        action: Option<QueueAction>,
+    },
     /// Read one ID card and print it as JSON (number masked unless --reveal).
     Idcard {
         /// Serial port of the reader (default: the configured one; demo: an emulator).
@@ -192,6 +211,20 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Some(Cmd::Keys { what: Keys::Rotate }) => {
+            let cfg = load_config(cli, true)?;
+            println!("{}", kiosk::outbox::rotate_keys_cli(&cfg)?);
+            Ok(())
+        }
+        Some(Cmd::Diag { what: Diag::Queue { action } }) => {
+            let action = match action {
+                None => None,
+                Some(QueueAction::Retry { local_no }) => Some(("retry", local_no.as_str())),
+                Some(QueueAction::Purge { local_no }) => Some(("purge", local_no.as_str())),
+            };
+            println!("{}", kiosk::outbox::diag_queue(&load_config(cli, true)?, action)?);
+            Ok(())
+        }
         Some(Cmd::Diag { what: Diag::Status }) => Ok(diag_status(&load_config(cli, true)?)?),
         Some(Cmd::Diag { what: Diag::Idcard { port, reveal, timeout } }) => {
             Ok(diag_idcard(&load_config(cli, true)?, port.as_deref(), *reveal, *timeout)?)
@@ -204,37 +237,8 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
 }
 
 fn diag_status(cfg: &Config) -> Result<(), String> {
-    let (devices, _rig) = kiosk::devices::open(cfg).map_err(|e| e.to_string())?;
-    let idcard = {
-        let mut reader = devices.idcard.lock().map_err(|e| e.to_string())?;
-        // One find opens the port and asks the SAM; a card found is dropped (wiped) unread.
-        let _ = reader.poll();
-        reader.status()
-    };
-    let printer = devices.printer.lock().map_err(|e| e.to_string())?.status();
-    let scanner = devices.scanner.lock().map_err(|e| e.to_string())?.status();
-    let db = cfg.terminal.data_dir.join("kiosk.db");
-    let queue = if db.exists() {
-        let store = kiosk::store::Store::open(&db).map_err(|e| e.to_string())?;
-        serde_json::json!({
-            "stats": store.queue_stats().map_err(|e| e.to_string())?,
-            "counters": store.counters().map_err(|e| e.to_string())?,
-        })
-    } else {
-        serde_json::json!({ "stats": null, "note": "no database yet" })
-    };
-    let out = serde_json::json!({
-        "terminal": cfg.terminal.id,
-        "version": kiosk::VERSION,
-        "mode": if cfg.is_demo() { "demo" } else { "production" },
-        "devices": {
-            "idcard": idcard,
-            "printer": printer.map_err(|e| e.to_string()).map(|s| serde_json::json!({ "status": s, "label": s.label_zh() })),
-            "scanner": scanner,
-        },
-        "queue": queue,
-    });
-    println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+    let status = kiosk::diag::status(cfg)?;
+    println!("{}", serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?);
     Ok(())
 }
 
@@ -299,11 +303,14 @@ mod demo {
         std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
         let catalog = kiosk::catalog::Catalog::seed();
         let t = &cfg.terminal;
+        let site_name = t.site();
         let site = kiosk::receipt::Site {
             terminal_id: &t.id,
-            site: &t.site,
+            site: &site_name,
             help_phone: &t.help_phone,
             progress_url: &t.progress_url,
+            online_app: &t.online_app,
+            deferral_days: t.deferral_days,
         };
         for mm in [58, 80] {
             let profile = PrinterProfile::generic(mm);

@@ -19,10 +19,10 @@ fn printer_out_of_paper_then_reader_unplugged() {
         d.through_guide();
         d.enter_phone("13912345678");
         d.submit_from_form();
-        d.wait_until(|app| app.global::<kiosk::ui::Kiosk>().get_print_failed());
-        let status = d.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_print_status().to_string());
+        d.wait_until(|app| app.global::<kiosk::ui::ReceiptAdapter>().get_print_failed());
+        let status = d.on_ui(|app| app.global::<kiosk::ui::ReceiptAdapter>().get_print_status().to_string());
         assert!(status.contains("二维码"), "tells the citizen to scan the QR instead: {status}");
-        assert!(d.has_text("XX-0001-000001"), "the number stays on screen");
+        assert!(d.has_text("XX-0001-1-000001"), "the number stays on screen");
         d.shot("fault-receipt-paper-out");
         d.tap("首页");
         d.wait_screen(ScreenId::Home);
@@ -33,7 +33,7 @@ fn printer_out_of_paper_then_reader_unplugged() {
         hands.reader.unplug();
         d.tap("我已了解，开始办理");
         d.wait_screen(ScreenId::Fault);
-        let title = d.on_ui(|app| app.global::<kiosk::ui::Kiosk>().get_fault_title().to_string());
+        let title = d.on_ui(|app| app.global::<kiosk::ui::HelpAdapter>().get_fault_title().to_string());
         assert_eq!(title, "读卡器暂时不能使用");
         assert!(d.has_text("呼叫工作人员"), "a way to get help is offered");
         d.shot("fault-reader-unplugged");

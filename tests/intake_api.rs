@@ -5,7 +5,7 @@ mod intake_support;
 
 use intake_sim::FaultPlan;
 use intake_support::*;
-use kiosk::intake::{Heartbeat, IntakeError, Outcome, RatingSubmission};
+use kiosk::intake::{DeviceHealth, DeviceState, Heartbeat, IntakeError, Outcome, PaperState, RatingSubmission};
 use std::time::Duration;
 
 fn rating(local_no: &str, level: u8, reasons: &[&str]) -> RatingSubmission {
@@ -128,7 +128,7 @@ fn progress_catalog_and_heartbeat() {
         }
         assert_eq!(seen, ["收件", "受理", "办结"]);
         let e = c.case_status("XX2026-none").await.unwrap_err();
-        assert!(matches!(e, IntakeError::Rejected { status: 404, .. }));
+        assert!(matches!(e, IntakeError::Unexpected { status: 404, .. }), "{e:?}");
 
         let mine = c.cases_by_id("410702199003070046").await.unwrap();
         assert_eq!(mine.len(), 1);
@@ -146,10 +146,15 @@ fn progress_catalog_and_heartbeat() {
         let hb = Heartbeat {
             terminal_id: TERMINAL.into(),
             software_version: env!("CARGO_PKG_VERSION").into(),
-            devices: [("printer".to_string(), "ok".to_string()), ("idcard".into(), "fault".into())].into(),
-            paper: "near_end".into(),
+            devices: DeviceHealth {
+                idcard: DeviceState::Fault { reason: "SAM 自检失败".into() },
+                printer: DeviceState::Degraded { reason: "纸将用完".into() },
+                scanner: DeviceState::Ok,
+                paper: PaperState::NearEnd,
+            },
             queue_depth: 3,
             oldest_queued_secs: 40,
+            needs_attention: 1,
         };
         let hb_ack = c.heartbeat(&hb).await.unwrap();
         assert_eq!(hb_ack.catalog_version, "2026.12.0");
@@ -166,5 +171,5 @@ fn standalone_sims_empty_catalog_is_valid_and_oldest() {
     let empty = kiosk::catalog::Catalog::parse(intake_sim::EMPTY_CATALOG, "intake-sim").unwrap();
     assert!(empty.bundles.is_empty() && empty.matters.is_empty());
     let seed = kiosk::catalog::Catalog::seed().version;
-    assert_eq!(kiosk::catalog::sync::compare_versions(&empty.version, &seed), std::cmp::Ordering::Less);
+    assert_eq!(kiosk::catalog::compare_versions(&empty.version, &seed), std::cmp::Ordering::Less);
 }

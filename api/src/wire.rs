@@ -41,8 +41,36 @@ pub struct FormFieldDto {
     pub key: String,
     /// Empty for `e_cert`: the platform fetches the certificate itself.
     pub value: String,
-    /// card | typed | e_cert | default | profile
-    pub source: String,
+    pub source: FormSource,
+}
+
+/// Where a form value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormSource {
+    /// Read from the ID card.
+    Card,
+    /// Typed by the citizen.
+    Typed,
+    /// The platform fetches it from an electronic certificate (电子证照).
+    ECert,
+    /// A catalog default.
+    Default,
+    /// Reused from the citizen's 一人一档 after consent.
+    Profile,
+}
+
+impl FormSource {
+    /// The wire name: card | typed | e_cert | default | profile.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormSource::Card => "card",
+            FormSource::Typed => "typed",
+            FormSource::ECert => "e_cert",
+            FormSource::Default => "default",
+            FormSource::Profile => "profile",
+        }
+    }
 }
 
 /// 容缺受理 + 告知承诺: a missing material the citizen promised to bring.
@@ -131,14 +159,15 @@ pub struct CaseList {
 pub struct Heartbeat {
     pub terminal_id: String,
     pub software_version: String,
-    /// Device name → state (ok | degraded | fault | offline).
-    pub devices: std::collections::BTreeMap<String, String>,
-    /// ok | near_end | out
-    pub paper: String,
+    /// Each device's state and the paper.
+    pub devices: crate::health::DeviceHealth,
     pub queue_depth: u32,
     /// Age of the oldest queued item, seconds.
     #[serde(default)]
     pub oldest_queued_secs: u64,
+    /// Items held for a technician (unreadable here, or refused for good).
+    #[serde(default)]
+    pub needs_attention: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,6 +29,9 @@ pub struct FaultPlan {
     /// Share (0..=1) of mutating requests answered 503 at random.
     #[serde(default)]
     pub error_rate: f64,
+    /// Answer the next N mutating requests with a proxy's HTML 404 (no reason code).
+    #[serde(default)]
+    pub proxy_404_next: u32,
 }
 
 #[derive(Debug, Default)]
@@ -41,6 +44,7 @@ pub struct Faults {
     hang_ms: AtomicU64,
     /// error_rate in parts per million.
     error_ppm: AtomicU32,
+    proxy_404_next: AtomicU32,
 }
 
 fn take(counter: &AtomicU32) -> bool {
@@ -56,6 +60,7 @@ impl Faults {
         self.timeout_next.store(p.timeout_next, Ordering::SeqCst);
         self.hang_ms.store(if p.hang_ms == 0 { 30_000 } else { p.hang_ms }, Ordering::SeqCst);
         self.error_ppm.store((p.error_rate.clamp(0.0, 1.0) * 1e6) as u32, Ordering::SeqCst);
+        self.proxy_404_next.store(p.proxy_404_next, Ordering::SeqCst);
     }
 
     pub fn plan(&self) -> FaultPlan {
@@ -67,6 +72,7 @@ impl Faults {
             timeout_next: self.timeout_next.load(Ordering::SeqCst),
             hang_ms: self.hang_ms.load(Ordering::SeqCst),
             error_rate: self.error_ppm.load(Ordering::SeqCst) as f64 / 1e6,
+            proxy_404_next: self.proxy_404_next.load(Ordering::SeqCst),
         }
     }
 
@@ -77,6 +83,10 @@ impl Faults {
     pub(super) fn take_fail(&self) -> bool {
         let ppm = self.error_ppm.load(Ordering::SeqCst);
         take(&self.fail_next) || (ppm > 0 && rand::rng().random_range(0..1_000_000) < ppm)
+    }
+
+    pub(super) fn take_proxy_404(&self) -> bool {
+        take(&self.proxy_404_next)
     }
 
     pub(super) fn take_drop(&self) -> bool {
@@ -102,6 +112,9 @@ pub struct Counters {
     pub replays: AtomicU64,
     pub auth_rejected: AtomicU64,
     pub injected: AtomicU64,
+    /// Requests whose signature verified, by algorithm.
+    pub sha256_verified: AtomicU64,
+    pub sm3_verified: AtomicU64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +124,10 @@ pub struct Stats {
     pub replays: u64,
     pub auth_rejected: u64,
     pub injected: u64,
+    #[serde(default)]
+    pub sha256_verified: u64,
+    #[serde(default)]
+    pub sm3_verified: u64,
 }
 
 impl Counters {
@@ -122,6 +139,8 @@ impl Counters {
             replays: g(&self.replays),
             auth_rejected: g(&self.auth_rejected),
             injected: g(&self.injected),
+            sha256_verified: g(&self.sha256_verified),
+            sm3_verified: g(&self.sm3_verified),
         }
     }
 

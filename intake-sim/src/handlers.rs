@@ -43,11 +43,26 @@ fn authenticate(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8
     if (sign::now_secs() - timestamp).abs() > sign::MAX_SKEW_SECS {
         return fail("stale_timestamp", "终端时钟偏差超过5分钟 / timestamp outside ±5 min");
     }
-    let s = Signature { terminal_id: tid.into(), timestamp, nonce: nonce.into(), signature: sig.into() };
+    // The algorithm the terminal names (absent: HMAC-SHA256); one this platform does not
+    // know, or one the terminal is not registered for, is refused.
+    let Some(alg) = header(h, sign::ALGORITHM_HEADER).map_or(Some(sign::SignAlg::HmacSha256), sign::SignAlg::parse)
+    else {
+        return fail("bad_algorithm", "签名算法不支持 / unsupported signature algorithm");
+    };
+    if sim.required_alg(tid).is_some_and(|want| want != alg) {
+        return fail("bad_algorithm", "签名算法与登记不符 / algorithm differs from registration");
+    }
+    let s =
+        Signature { terminal_id: tid.into(), timestamp, nonce: nonce.into(), signature: sig.into(), algorithm: alg };
     let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    if !SigningKey::new(tid, &key).verify(method.as_str(), target, body, &s) {
+    if !SigningKey::new(tid, &key).with_alg(alg).verify(method.as_str(), target, body, &s) {
         return fail("bad_signature", "签名不符 / signature mismatch");
     }
+    Counters::bump(if alg == sign::SignAlg::HmacSm3 {
+        &sim.counters.sm3_verified
+    } else {
+        &sim.counters.sha256_verified
+    });
     let db = sim.db();
     // Nonces older than the clock window can never be replayed: forget them.
     let _ = db.execute("DELETE FROM nonces WHERE ts < ?1", [sign::now_secs() - 2 * sign::MAX_SKEW_SECS]);
@@ -67,6 +82,16 @@ async fn front(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8]
     let latency = sim.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    if *method == Method::POST && sim.faults.take_proxy_404() {
+        Counters::bump(&sim.counters.injected);
+        // What a misconfigured reverse proxy answers: HTML, no reason code.
+        return Err((
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><h1>404 Not Found</h1></html>",
+        )
+            .into_response());
     }
     if *method == Method::POST && sim.faults.take_fail() {
         Counters::bump(&sim.counters.injected);

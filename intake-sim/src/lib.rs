@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex};
 pub struct Sim {
     db: Mutex<Connection>,
     keys: Mutex<HashMap<String, Vec<u8>>>,
+    /// Terminals registered for one signing algorithm only (others accept either).
+    algs: Mutex<HashMap<String, kiosk_api::sign::SignAlg>>,
     catalog: Mutex<(String, String)>,
     pub faults: Faults,
     pub counters: faults::Counters,
@@ -114,6 +116,7 @@ impl Sim {
         Ok(Arc::new(Sim {
             db: Mutex::new(conn),
             keys: Mutex::new(HashMap::new()),
+            algs: Mutex::new(HashMap::new()),
             catalog: Mutex::new((version, catalog_json)),
             faults: Faults::default(),
             counters: faults::Counters::default(),
@@ -129,6 +132,16 @@ impl Sim {
     /// Lets a terminal in: requests must be signed with this key.
     pub fn register_terminal(&self, terminal_id: &str, key: &[u8]) {
         self.keys.lock().unwrap_or_else(|e| e.into_inner()).insert(terminal_id.to_string(), key.to_vec());
+    }
+
+    /// Lets a terminal in that must sign with `alg` (e.g. HMAC-SM3 after a 密评).
+    pub fn register_terminal_alg(&self, terminal_id: &str, key: &[u8], alg: kiosk_api::sign::SignAlg) {
+        self.register_terminal(terminal_id, key);
+        self.algs.lock().unwrap_or_else(|e| e.into_inner()).insert(terminal_id.to_string(), alg);
+    }
+
+    fn required_alg(&self, terminal_id: &str) -> Option<kiosk_api::sign::SignAlg> {
+        self.algs.lock().unwrap_or_else(|e| e.into_inner()).get(terminal_id).copied()
     }
 
     fn key_of(&self, terminal_id: &str) -> Option<Vec<u8>> {

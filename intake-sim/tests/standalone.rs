@@ -53,7 +53,16 @@ async fn serves_the_given_catalog_and_checks_signatures() {
     assert!(head.contains("etag: \"0\""), "{head}");
     assert_eq!(body, EMPTY_CATALOG);
 
-    let hb = br#"{"terminal_id":"XX-0001","software_version":"t","devices":{},"paper":"ok","queue_depth":0}"#;
+    let hb = serde_json::to_vec(&kiosk_api::wire::Heartbeat {
+        terminal_id: "XX-0001".into(),
+        software_version: "t".into(),
+        devices: Default::default(),
+        queue_depth: 0,
+        oldest_queued_secs: 0,
+        needs_attention: 0,
+    })
+    .unwrap();
+    let hb = hb.as_slice();
     let (status, _, body) = request(h.addr, "POST", HEARTBEAT, &signed(&key, "POST", HEARTBEAT, hb), hb).await;
     assert_eq!(status, 200, "{body}");
     let ack: kiosk_api::HeartbeatAck = serde_json::from_str(&body).unwrap();

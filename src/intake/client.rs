@@ -1,9 +1,21 @@
 //! HTTP client of the intake platform (reqwest + rustls). Every request is signed
 //! with the terminal's key (see `sign`); every case carries an idempotency key.
+//!
+//! Hygiene: answers are read up to a cap, redirects are never followed, plain HTTP only
+//! reaches loopback (the simulator), a private CA bundle and a proxy come from config,
+//! and the platform's `Date` header tells the terminal how far its clock is off.
+//!
+//! Refusal policy (docs/intake-api.yaml): only the platform's explicit refusals are
+//! final: 422 with a reason code, and 409 (a different body for the same idempotency
+//! key, or a rating already given). Every other 4xx (404, 405, 413, 415 from a proxy or a
+//! wrong URL, 400) is retried with backoff and alerts the host after a few attempts.
 
 use super::api::*;
 use super::sign::SigningKey;
 use reqwest::Method;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,9 +30,13 @@ pub enum IntakeError {
     /// so the case stays queued and a technician is needed.
     #[error("终端认证失败 / authentication ({status}): {reason}")]
     Auth { status: u16, reason: String },
-    /// The platform refused the case itself (4xx): retrying will not help.
+    /// The platform refused the case itself (422 with a code, 409): retrying will not help.
     #[error("平台未受理 / rejected ({status}): {reason}")]
     Rejected { status: u16, code: String, reason: String },
+    /// Any other 4xx or 3xx (a proxy's 404 or 413, a wrong URL): retried with backoff,
+    /// the host is alerted after a few attempts.
+    #[error("平台地址或代理异常 / unexpected HTTP {status}: {reason}")]
+    Unexpected { status: u16, reason: String },
     #[error("平台应答无法解析 / bad response: {0}")]
     BadResponse(String),
 }
@@ -61,17 +77,126 @@ fn network(e: reqwest::Error) -> IntakeError {
     IntakeError::Network(e.to_string())
 }
 
+/// Largest answer the terminal reads (the catalog is the biggest).
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Transport options from config.
+#[derive(Debug, Clone, Default)]
+pub struct HttpOptions {
+    /// PEM bundle of the platform's private CA, trusted besides the system roots.
+    pub ca_bundle: Option<PathBuf>,
+    /// HTTP(S) proxy URL for every request.
+    pub proxy: Option<String>,
+    /// Cap on an answer's body, bytes (0: the default).
+    pub max_body: usize,
+}
+
+/// The platform's clock minus ours, seconds, from the last answer's `Date` header.
+#[derive(Debug, Default)]
+pub struct ClockSkew {
+    secs: AtomicI64,
+    seen: AtomicBool,
+}
+
+impl ClockSkew {
+    pub fn get(&self) -> Option<i64> {
+        self.seen.load(Ordering::Relaxed).then(|| self.secs.load(Ordering::Relaxed))
+    }
+
+    pub fn record(&self, secs: i64) {
+        self.secs.store(secs, Ordering::Relaxed);
+        self.seen.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether `base` may be used: https anywhere, plain http only to loopback.
+pub fn check_base(base: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(base).map_err(|e| format!("{base}: {e}"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(a)) => a.is_loopback(),
+                Some(url::Host::Ipv6(a)) => a.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            };
+            if loopback {
+                Ok(url)
+            } else {
+                Err(format!("{base}: plain http is allowed only to loopback; use https"))
+            }
+        }
+        other => Err(format!("{base}: scheme {other} not supported")),
+    }
+}
+
 #[derive(Clone)]
 pub struct IntakeClient {
     base: String,
     http: reqwest::Client,
     key: SigningKey,
+    max_body: usize,
+    skew: Arc<ClockSkew>,
 }
 
 impl IntakeClient {
     pub fn new(base: &str, timeout: Duration, key: SigningKey) -> Result<Self, IntakeError> {
-        let http = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build().map_err(network)?;
-        Ok(Self { base: base.trim_end_matches('/').to_string(), http, key })
+        Self::with_options(base, timeout, key, &HttpOptions::default())
+    }
+
+    pub fn with_options(base: &str, timeout: Duration, key: SigningKey, o: &HttpOptions) -> Result<Self, IntakeError> {
+        check_base(base).map_err(IntakeError::BadResponse)?;
+        let mut b = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            // A redirect is an answer like any other: never followed (it would carry a
+            // signed request somewhere else).
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(path) = &o.ca_bundle {
+            let pem = std::fs::read(path).map_err(|e| IntakeError::BadResponse(format!("{}: {e}", path.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| IntakeError::BadResponse(format!("{}: {e}", path.display())))?;
+            b = b.tls_certs_merge(certs);
+        }
+        b = match &o.proxy {
+            Some(p) => {
+                b.proxy(reqwest::Proxy::all(p).map_err(|e| IntakeError::BadResponse(format!("proxy {p}: {e}")))?)
+            }
+            // No proxy from the environment either: a terminal's route is its config.
+            None => b.no_proxy(),
+        };
+        let http = b.build().map_err(network)?;
+        let max_body = if o.max_body == 0 { DEFAULT_MAX_BODY } else { o.max_body };
+        Ok(Self { base: base.trim_end_matches('/').to_string(), http, key, max_body, skew: Arc::default() })
+    }
+
+    /// The clock difference seen in the platform's answers (shared by clones).
+    pub fn skew(&self) -> Arc<ClockSkew> {
+        self.skew.clone()
+    }
+
+    fn note_date(&self, resp: &reqwest::Response) {
+        let date = resp.headers().get(reqwest::header::DATE).and_then(|v| v.to_str().ok());
+        if let Some(at) = date.and_then(|d| httpdate::parse_http_date(d).ok()) {
+            let server = at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+            self.skew.record(server - kiosk_api::sign::now_secs());
+        }
+    }
+
+    /// Reads a body up to the cap: a longer one is an error, not a memory spike.
+    async fn read_capped(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, IntakeError> {
+        if resp.content_length().is_some_and(|n| n as usize > self.max_body) {
+            return Err(IntakeError::BadResponse(format!("answer larger than {} bytes", self.max_body)));
+        }
+        let mut out = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(network)? {
+            if out.len() + chunk.len() > self.max_body {
+                return Err(IntakeError::BadResponse(format!("answer larger than {} bytes", self.max_body)));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
     }
 
     pub fn base(&self) -> &str {
@@ -103,23 +228,20 @@ impl IntakeClient {
             req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes);
         }
         let resp = req.send().await.map_err(network)?;
+        self.note_date(&resp);
         let status = resp.status().as_u16();
         if resp.status().is_success() || status == 304 {
             return Ok(resp);
         }
-        let body = resp.bytes().await.map_err(network)?;
-        let rej: Rejection = serde_json::from_slice(&body)
-            .unwrap_or_else(|_| Rejection { code: String::new(), reason: format!("HTTP {status}") });
-        Err(match status {
-            408 | 429 | 500..=599 => IntakeError::Server(status),
-            401 | 403 => IntakeError::Auth { status, reason: rej.reason },
-            _ => IntakeError::Rejected { status, code: rej.code, reason: rej.reason },
-        })
+        // An error body is small; a proxy's HTML page is cut at the cap like any other.
+        let body = self.read_capped(resp).await.unwrap_or_default();
+        let parsed: Option<Rejection> = serde_json::from_slice(&body).ok();
+        Err(classify(status, parsed))
     }
 
-    async fn json<R: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<R, IntakeError> {
+    async fn json<R: serde::de::DeserializeOwned>(&self, resp: reqwest::Response) -> Result<R, IntakeError> {
         // A body cut off mid-way is a dropped connection, not a bad answer.
-        let bytes = resp.bytes().await.map_err(network)?;
+        let bytes = self.read_capped(resp).await?;
         serde_json::from_slice(&bytes).map_err(|e| IntakeError::BadResponse(e.to_string()))
     }
 
@@ -128,23 +250,23 @@ impl IntakeClient {
     }
 
     pub async fn submit_case(&self, idem_key: &str, case: &CaseSubmission) -> Result<CaseAck, IntakeError> {
-        Self::json(self.send(Method::POST, CASES, Some(idem_key), Some(Self::encode(case)?), &[]).await?).await
+        self.json(self.send(Method::POST, CASES, Some(idem_key), Some(Self::encode(case)?), &[]).await?).await
     }
 
     pub async fn submit_rating(&self, idem_key: &str, rating: &RatingSubmission) -> Result<RatingAck, IntakeError> {
-        Self::json(self.send(Method::POST, RATINGS, Some(idem_key), Some(Self::encode(rating)?), &[]).await?).await
+        self.json(self.send(Method::POST, RATINGS, Some(idem_key), Some(Self::encode(rating)?), &[]).await?).await
     }
 
     /// Progress by intake number (or the provisional number on the receipt).
     pub async fn case_status(&self, no: &str) -> Result<CaseAck, IntakeError> {
         let no: String = no.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-        Self::json(self.send(Method::GET, &format!("{CASES}/{no}"), None, None, &[]).await?).await
+        self.json(self.send(Method::GET, &format!("{CASES}/{no}"), None, None, &[]).await?).await
     }
 
     /// Progress by ID card: only the hash of the number leaves the terminal.
     pub async fn cases_by_id(&self, id_number: &str) -> Result<Vec<CaseAck>, IntakeError> {
         let target = format!("{CASES}?id_hash={}", id_hash(id_number));
-        Ok(Self::json::<CaseList>(self.send(Method::GET, &target, None, None, &[]).await?).await?.cases)
+        Ok(self.json::<CaseList>(self.send(Method::GET, &target, None, None, &[]).await?).await?.cases)
     }
 
     /// The catalog as the platform publishes it (JSON text, validated by the caller).
@@ -166,17 +288,58 @@ impl IntakeClient {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.trim_matches('"').to_string())
             .unwrap_or_default();
-        Ok(Some((version, resp.text().await.map_err(network)?)))
+        let body = self.read_capped(resp).await?;
+        Ok(Some((version, String::from_utf8(body).map_err(|e| IntakeError::BadResponse(e.to_string()))?)))
     }
 
     pub async fn heartbeat(&self, hb: &Heartbeat) -> Result<HeartbeatAck, IntakeError> {
-        Self::json(self.send(Method::POST, HEARTBEAT, None, Some(Self::encode(hb)?), &[]).await?).await
+        self.json(self.send(Method::POST, HEARTBEAT, None, Some(Self::encode(hb)?), &[]).await?).await
+    }
+}
+
+/// The refusal policy: which answers are final.
+pub fn classify(status: u16, body: Option<Rejection>) -> IntakeError {
+    let reason = body.as_ref().map_or_else(|| format!("HTTP {status}"), |r| r.reason.clone());
+    let code = body.as_ref().map(|r| r.code.clone()).unwrap_or_default();
+    match status {
+        408 | 429 | 500..=599 => IntakeError::Server(status),
+        401 | 403 => IntakeError::Auth { status, reason },
+        // The platform's own refusals, recognisable by their reason code.
+        422 | 409 if !code.is_empty() => IntakeError::Rejected { status, code, reason },
+        _ => IntakeError::Unexpected { status, reason },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_explicit_refusals_are_final() {
+        let rej = |code: &str| Some(Rejection { code: code.into(), reason: "材料不全".into() });
+        assert!(matches!(classify(422, rej("invalid_case")), IntakeError::Rejected { status: 422, .. }));
+        assert!(matches!(classify(409, rej("idempotency_conflict")), IntakeError::Rejected { status: 409, .. }));
+        for (status, body) in
+            [(422, None), (409, None), (404, None), (413, None), (405, rej("x")), (415, None), (400, rej("bad"))]
+        {
+            let e = classify(status, body);
+            assert!(matches!(e, IntakeError::Unexpected { .. }), "{status}: {e:?}");
+            assert!(e.is_retryable());
+        }
+        assert!(matches!(classify(503, None), IntakeError::Server(503)));
+        assert!(matches!(classify(401, rej("bad_signature")), IntakeError::Auth { .. }));
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in ["https://intake.example.gov.cn/api", "http://127.0.0.1:8700", "http://[::1]:1", "http://localhost:9"]
+        {
+            assert!(check_base(ok).is_ok(), "{ok}");
+        }
+        for bad in ["http://10.0.0.1/api", "http://intake.example.gov.cn", "ftp://x", "nonsense"] {
+            assert!(check_base(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn errors_are_typed_for_the_journey() {

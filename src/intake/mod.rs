@@ -3,9 +3,10 @@
 //! platform simulator is the separate `intake-sim` crate (demo builds and tests only).
 
 pub mod api;
+pub mod catalog_sync;
 pub mod client;
 pub mod sign;
 
 pub use api::*;
 pub use client::{IntakeClient, IntakeError, Outcome};
-pub use sign::{SigningKey, SigningKeyFile};
+pub use sign::{SignAlg, SigningKey, SigningKeyFile};

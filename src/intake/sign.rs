@@ -1,6 +1,7 @@
 //! Request signing. The algorithm (HMAC-SHA256 over the canonical request) is in the
 //! `kiosk-api` crate, shared with the platform simulator; the terminal's key FILE is
-//! the kiosk's: created once with 32 random bytes, mode 0600.
+//! the kiosk's: created once with 32 random bytes, mode 0600, atomically (never
+//! replaced), and refused at start if group or others can read it.
 
 pub use kiosk_api::sign::*;
 
@@ -25,11 +26,12 @@ impl SigningKeyFile for SigningKey {
     fn load_or_create(terminal_id: &str, path: &Path) -> Result<Self, KeyError> {
         let err = |source| KeyError::File { path: path.display().to_string(), source };
         if !path.exists() {
-            let mut key = [0u8; 32];
-            rand::rng().fill_bytes(&mut key);
-            crate::outbox::write_private(path, &key).map_err(err)?;
+            let mut key = zeroize::Zeroizing::new([0u8; 32]);
+            rand::rng().fill_bytes(key.as_mut());
+            crate::fsutil::write_private(path, key.as_ref()).map_err(err)?;
         }
-        let bytes = std::fs::read(path).map_err(err)?;
+        crate::fsutil::check_private(path).map_err(|m| err(std::io::Error::other(m)))?;
+        let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(err)?);
         if bytes.len() < 32 {
             return Err(KeyError::TooShort(path.display().to_string()));
         }
@@ -53,7 +55,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
         }
-        std::fs::write(dir.path().join("short"), b"abc").unwrap();
+        crate::fsutil::write_private(&dir.path().join("short"), b"abc").unwrap();
         assert!(matches!(SigningKey::load_or_create("T", &dir.path().join("short")), Err(KeyError::TooShort(_))));
         assert!(matches!(SigningKey::load_or_create("T", &dir.path().join("no/dir/k")), Err(KeyError::File { .. })));
     }

@@ -5,11 +5,17 @@ use crate::catalog::Catalog;
 use crate::journey::{Delivery, ReceiptData};
 use kiosk_hardware::printer::{Align, Document};
 
+/// The terminal's site facts and policy numbers, from config (`[terminal]`).
 pub struct Site<'a> {
     pub terminal_id: &'a str,
+    /// "centre · branch".
     pub site: &'a str,
     pub help_phone: &'a str,
     pub progress_url: &'a str,
+    /// The online service app (豫事办).
+    pub online_app: &'a str,
+    /// Working days to bring a deferred material.
+    pub deferral_days: u32,
 }
 
 pub fn progress_url(base: &str, local_no: &str) -> String {
@@ -37,7 +43,7 @@ pub fn intake_receipt(d: &ReceiptData, site: &Site, now: &str) -> Document {
         ),
     );
     if !d.deferred.is_empty() {
-        doc = doc.rule().styled("容缺受理：请于 5 个工作日内补交", 1, Align::Left, true);
+        doc = doc.rule().styled(&format!("容缺受理：请于 {} 个工作日内补交", site.deferral_days), 1, Align::Left, true);
         for m in &d.deferred {
             doc = doc.text(&format!("  · {m}"));
         }
@@ -74,7 +80,7 @@ pub fn notice(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site) 
 }
 
 /// 容缺补正告知书: what is missing, by when, and the commitment the citizen made.
-pub fn deferral_notice(d: &ReceiptData, site: &Site, now: &str, days: u32) -> Document {
+pub fn deferral_notice(d: &ReceiptData, site: &Site, now: &str) -> Document {
     let mut doc = Document::new()
         .title("容缺补正告知书")
         .rule()
@@ -82,12 +88,12 @@ pub fn deferral_notice(d: &ReceiptData, site: &Site, now: &str, days: u32) -> Do
         .text(&format!("办理事项：{}", d.bundle_name))
         .text(&format!("受理时间：{now}"))
         .rule()
-        .styled(&format!("请于 {days} 个工作日内补交以下材料："), 1, Align::Left, true);
+        .styled(&format!("请于 {} 个工作日内补交以下材料：", site.deferral_days), 1, Align::Left, true);
     for m in &d.deferred {
         doc = doc.text(&format!("  · {m}"));
     }
     doc.text(&format!("补交地点：{}", d.window))
-        .text("也可在“豫事办”手机App上传电子版。")
+        .text(&format!("也可在“{}”手机App上传电子版。", site.online_app))
         .rule()
         .styled("申请人承诺", 1, Align::Left, true)
         .text("本人承诺所填信息真实，并在期限内补齐上述材料；")
@@ -129,7 +135,7 @@ pub fn samples(cat: &Catalog, site: &Site) -> Vec<(&'static str, Document)> {
     let b = cat.bundle("newborn").expect("seed catalog has the newborn bundle");
     let names: Vec<String> = b.default_selected.iter().filter_map(|c| cat.matter(c)).map(|m| m.name.clone()).collect();
     let d = ReceiptData {
-        local_no: "XX-0001-000042".into(),
+        local_no: "XX-0001-1-000042".into(),
         bundle_name: b.name.clone(),
         matters: names.clone(),
         deferred: vec!["本人银行卡".into()],
@@ -141,7 +147,7 @@ pub fn samples(cat: &Catalog, site: &Site) -> Vec<(&'static str, Document)> {
     vec![
         ("intake-receipt", intake_receipt(&d, site, now)),
         ("notice", notice(cat, "newborn", &b.default_selected, site)),
-        ("deferral-notice", deferral_notice(&d, site, now, 5)),
+        ("deferral-notice", deferral_notice(&d, site, now)),
         ("progress-slip", progress_slip(&d.local_no, Some("XX202600000042"), "受理", &names, site, now)),
     ]
 }
@@ -151,7 +157,14 @@ mod tests {
     use super::*;
 
     fn site() -> Site<'static> {
-        Site { terminal_id: "XX0001", site: "新乡", help_phone: "0373-1", progress_url: "https://example.invalid/p" }
+        Site {
+            terminal_id: "XX0001",
+            site: "新乡",
+            help_phone: "0373-1",
+            progress_url: "https://example.invalid/p",
+            online_app: "豫事办",
+            deferral_days: 5,
+        }
     }
 
     #[test]

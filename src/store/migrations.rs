@@ -38,8 +38,43 @@ const MIGRATIONS: &[&str] = &[
         version TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_ms INTEGER NOT NULL,
         active INTEGER NOT NULL DEFAULT 0
     );",
-    // catalog branch: 一人一档 (see catalog::profile), idempotent so its place in the list does not matter.
+    // catalog branch: 一人一档 (see profile), idempotent so its place in the list does not matter.
     "CREATE TABLE IF NOT EXISTS profiles (id_hash TEXT PRIMARY KEY, body BLOB NOT NULL, updated_ms INTEGER NOT NULL);",
+    // 3: per-item delivery state with a dead letter (`needs_attention`: unreadable here or
+    // refused for good by the platform), purges, and the database's identity (a fresh
+    // database gets a new install generation, so its numbers never repeat old ones).
+    "CREATE TABLE outbox_v3 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('case', 'rating')),
+        local_no TEXT NOT NULL,
+        idem_key TEXT NOT NULL UNIQUE,
+        payload BLOB,
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'delivered', 'needs_attention', 'purged')),
+        attention TEXT CHECK (attention IN ('unreadable', 'refused')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        platform_no TEXT,
+        last_error TEXT,
+        alerted INTEGER NOT NULL DEFAULT 0,
+        created_ms INTEGER NOT NULL,
+        delivered_ms INTEGER,
+        attention_ms INTEGER
+    );
+    INSERT INTO outbox_v3(id, kind, local_no, idem_key, payload, state, attention, attempts, next_attempt_ms,
+                          platform_no, last_error, created_ms, delivered_ms, attention_ms)
+        SELECT id, kind, local_no, idem_key, payload,
+               CASE state WHEN 'rejected' THEN 'needs_attention' ELSE state END,
+               CASE state WHEN 'rejected' THEN 'refused' END,
+               attempts, next_attempt_ms, platform_no, last_error, created_ms, delivered_ms,
+               CASE state WHEN 'rejected' THEN created_ms END
+        FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v3 RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
+    CREATE INDEX outbox_local_no ON outbox(local_no);
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta(name, value) VALUES ('install_id', lower(hex(randomblob(16)))), ('generation', '1');",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
