@@ -56,7 +56,7 @@ fn main() {
         catalog: cat.clone(),
         preview,
     };
-    let mut differ = Differ::new(URL);
+    let mut differ = Differ::new(kiosk::ui::view::SiteFacts::defaults(URL));
 
     for screen in [Screen::Home, Screen::Form, Screen::Materials] {
         let mut state = kiosk::headless::demo_state(screen, &cat);

@@ -63,11 +63,7 @@ impl StartError {
 
 /// Where the outbox key and the request signing key live (default: the data dir).
 pub fn key_paths(cfg: &Config) -> (std::path::PathBuf, std::path::PathBuf) {
-    let dir = &cfg.terminal.data_dir;
-    (
-        cfg.intake.key_file.clone().unwrap_or_else(|| dir.join("outbox.key")),
-        cfg.intake.signing_key_file.clone().unwrap_or_else(|| dir.join("signing.key")),
-    )
+    cfg.key_paths()
 }
 
 /// The installation's identity file (install id + database generation), kept with the keys.

@@ -166,7 +166,7 @@ pub struct Intake {
     pub signing_key_file: Option<PathBuf>,
     /// Sealing of personal data at rest: "aes-256-gcm" (default) or "sm4-gcm".
     #[serde(default)]
-    pub seal_algorithm: crate::outbox::SealAlg,
+    pub seal_algorithm: crate::envelope::SealAlg,
     /// Request signing: "hmac-sha256" (default) or "hmac-sm3" (the platform must agree).
     #[serde(default)]
     pub sign_algorithm: kiosk_api::sign::SignAlg,
@@ -349,6 +349,15 @@ impl Config {
 
     pub fn is_demo(&self) -> bool {
         self.terminal.mode == Mode::Demo
+    }
+
+    /// Where the outbox key and the request signing key live (default: the data dir).
+    pub fn key_paths(&self) -> (PathBuf, PathBuf) {
+        let dir = &self.terminal.data_dir;
+        (
+            self.intake.key_file.clone().unwrap_or_else(|| dir.join("outbox.key")),
+            self.intake.signing_key_file.clone().unwrap_or_else(|| dir.join("signing.key")),
+        )
     }
 
     pub fn load(path: &Path) -> Result<Self, ConfigError> {

@@ -6,12 +6,17 @@ pub mod clock;
 pub mod config;
 pub mod devices;
 pub mod diag;
+pub mod envelope;
 pub mod fsutil;
 #[cfg(feature = "demo")]
 pub mod headless;
 pub mod ime;
 pub mod intake;
 pub mod journey;
+// The journey's tests, with what the citizen then sees (they build views, so they live
+// outside journey, which knows no UI).
+#[cfg(test)]
+mod journey_tests;
 pub mod logging;
 pub mod outbox;
 pub mod profile;

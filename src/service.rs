@@ -67,7 +67,7 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
 
     let first = Arc::new(AtomicBool::new(false));
     let display = cfg.display.clone();
-    let sink: ViewSink = Arc::new(crate::ui::sink(&app, &cfg.terminal.progress_url).after_apply(move |app| {
+    let sink: ViewSink = Arc::new(crate::ui::sink(&app, &cfg.terminal).after_apply(move |app| {
         if !first.swap(true, Ordering::SeqCst) {
             // The event loop runs, so the window is shown: lock it and say ready.
             lock_shown_window(app, &display);

@@ -19,6 +19,12 @@ pub enum FieldSource {
     Profile,
 }
 
+/// Where a value came from is no personal data: nothing to wipe (lets a form row of
+/// (key, value, source) be wiped as a whole).
+impl zeroize::Zeroize for FieldSource {
+    fn zeroize(&mut self) {}
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FieldDef {
     /// Canonical key, e.g. `applicant.id_number`: the field's identity across matters.

@@ -8,8 +8,6 @@ mod contact;
 mod extras;
 mod form;
 mod model;
-#[cfg(test)]
-mod tests;
 
 pub use contact::{Contact, ProfileId};
 pub use extras::HIT_LIMIT;

@@ -172,15 +172,22 @@ impl Applicant {
 /// GB 11643 check character: one implementation, the card reader's.
 pub use kiosk_hardware::idcard::tables::gb11643_valid;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Wiping a field wipes the citizen's value; the rest is the catalog's.
+#[derive(Debug, Clone, PartialEq, Eq, Zeroize)]
 pub struct FormField {
+    #[zeroize(skip)]
     pub key: String,
+    #[zeroize(skip)]
     pub label: String,
+    #[zeroize(skip)]
     pub source: FieldSource,
     pub value: String,
     /// Set when the citizen can enter or change the value at the kiosk.
+    #[zeroize(skip)]
     pub input: Option<InputKind>,
+    #[zeroize(skip)]
     pub options: Vec<String>,
+    #[zeroize(skip)]
     pub multiple: bool,
 }
 
@@ -230,12 +237,18 @@ impl SlotState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Wiping a slot wipes the citizen's signature; the rest is the catalog's.
+#[derive(Debug, Clone, PartialEq, Eq, Zeroize)]
 pub struct MaterialSlot {
+    #[zeroize(skip)]
     pub key: String,
+    #[zeroize(skip)]
     pub name: String,
+    #[zeroize(skip)]
     pub required: bool,
+    #[zeroize(skip)]
     pub deferrable: bool,
+    #[zeroize(skip)]
     pub state: SlotState,
     /// The signed 容缺 commitment (pad strokes as SVG path data) when deferred.
     pub signature: Option<String>,
@@ -265,23 +278,35 @@ pub struct RatingDraft {
     pub reasons: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Dropping a session wipes what the citizen entered and signed (the applicant and the
+/// editor wipe themselves).
+#[derive(Debug, Clone, PartialEq, Eq, ZeroizeOnDrop)]
 pub struct Session {
+    #[zeroize(skip)]
     pub bundle_id: String,
+    #[zeroize(skip)]
     pub selected: Vec<String>,
+    #[zeroize(skip)]
     pub applicant: Option<Applicant>,
     pub fields: Vec<FormField>,
+    #[zeroize(skip)]
     pub delivery: Delivery,
     pub materials: Vec<MaterialSlot>,
+    #[zeroize(skip)]
     pub receipt: Option<ReceiptState>,
+    #[zeroize(skip)]
     pub rating: RatingDraft,
     /// 一人一档 for this citizen: what the kiosk knows and what they agreed to.
+    #[zeroize(skip)]
     pub profile: ProfileOffer,
     /// Consent to keep this visit's contact details for next time (off by default).
+    #[zeroize(skip)]
     pub keep_profile: bool,
     /// The field being entered on the form, if any.
+    #[zeroize(skip)]
     pub editor: Option<Editor>,
     /// The material whose 容缺 commitment is being signed, if any.
+    #[zeroize(skip)]
     pub commitment: Option<usize>,
 }
 
@@ -326,19 +351,6 @@ impl Session {
     /// The mobile number on the form (empty until entered or reused).
     pub fn phone(&self) -> &str {
         self.fields.iter().find(|f| f.key == "applicant.phone").map_or("", |f| f.value.as_str())
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        for f in &mut self.fields {
-            f.value.zeroize();
-        }
-        for m in &mut self.materials {
-            if let Some(sig) = m.signature.as_mut() {
-                sig.zeroize();
-            }
-        }
     }
 }
 
@@ -505,31 +517,27 @@ impl Event {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Dropping a draft wipes the phone, the form's values and the signatures (the
+/// applicant wipes itself).
+#[derive(Debug, Clone, PartialEq, Eq, ZeroizeOnDrop)]
 pub struct CaseDraft {
+    #[zeroize(skip)]
     pub bundle_id: String,
+    #[zeroize(skip)]
     pub bundle_name: String,
+    #[zeroize(skip)]
     pub matter_codes: Vec<String>,
+    #[zeroize(skip)]
     pub applicant: Applicant,
     pub phone: String,
-    /// The merged form: (canonical key, value, provenance).
+    /// The merged form: (canonical key, value, provenance); the keys are wiped too.
     pub form: Vec<(String, String, FieldSource)>,
     /// Signed 容缺 commitments: (material key, pad strokes).
     pub commitments: Vec<(String, String)>,
+    #[zeroize(skip)]
     pub delivery: Delivery,
+    #[zeroize(skip)]
     pub materials: Vec<(String, SlotState)>,
-}
-
-impl Drop for CaseDraft {
-    fn drop(&mut self) {
-        self.phone.zeroize();
-        for (_, value, _) in &mut self.form {
-            value.zeroize();
-        }
-        for (_, strokes) in &mut self.commitments {
-            strokes.zeroize();
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,9 @@
 pub mod identity;
 mod seal;
 
+pub use crate::envelope::SealAlg;
 pub use crate::fsutil::write_private;
-pub use seal::{begin_rotation, envelope_info, finish_rotation, next_key_path, SealAlg, SealError, Sealer};
+pub use seal::{begin_rotation, envelope_info, finish_rotation, next_key_path, SealError, Sealer};
 
 use crate::intake::{CaseSubmission, IntakeClient, IntakeError, RatingSubmission};
 use crate::store::{now_ms, Attention, Kind, OutboxItem, RetentionPolicy, Store, StoreError};
@@ -349,7 +350,7 @@ impl Worker {
 
 /// `kiosk keys rotate` from the CLI: the configured key file and database.
 pub fn rotate_keys_cli(cfg: &crate::config::Config) -> Result<String, String> {
-    let (key, _) = crate::app::key_paths(cfg);
+    let (key, _) = cfg.key_paths();
     let db = cfg.terminal.data_dir.join("kiosk.db");
     if !key.exists() {
         return Err(format!("{}: no key to rotate (create keys with `kiosk keys init`)", key.display()));

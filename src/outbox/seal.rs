@@ -21,43 +21,9 @@ type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
 
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
-const MAGIC: &[u8; 2] = b"KS";
-const VERSION: u8 = 1;
-const HEADER_LEN: usize = 2 + 1 + 1 + 8;
-
-/// Sealing algorithm (config `intake.seal_algorithm`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
-pub enum SealAlg {
-    #[default]
-    #[serde(rename = "aes-256-gcm")]
-    Aes256Gcm,
-    #[serde(rename = "sm4-gcm")]
-    Sm4Gcm,
-}
+use crate::envelope::{SealAlg, HEADER_LEN, MAGIC, VERSION};
 
 impl SealAlg {
-    fn id(self) -> u8 {
-        match self {
-            SealAlg::Aes256Gcm => 1,
-            SealAlg::Sm4Gcm => 2,
-        }
-    }
-
-    fn from_id(id: u8) -> Option<Self> {
-        match id {
-            1 => Some(SealAlg::Aes256Gcm),
-            2 => Some(SealAlg::Sm4Gcm),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SealAlg::Aes256Gcm => "aes-256-gcm",
-            SealAlg::Sm4Gcm => "sm4-gcm",
-        }
-    }
-
     fn key_len(self) -> usize {
         match self {
             SealAlg::Aes256Gcm => 32,
@@ -316,13 +282,7 @@ fn body_aad(alg: SealAlg) -> [u8; 4] {
 
 /// Algorithm and key id of an envelope, None for an old-format blob.
 pub fn envelope_info(sealed: &[u8]) -> Option<(SealAlg, [u8; 8])> {
-    if sealed.len() < HEADER_LEN || &sealed[..2] != MAGIC || sealed[2] != VERSION {
-        return None;
-    }
-    let alg = SealAlg::from_id(sealed[3])?;
-    let mut id = [0u8; 8];
-    id.copy_from_slice(&sealed[4..12]);
-    Some((alg, id))
+    crate::envelope::info(sealed)
 }
 
 /// `kiosk keys rotate` step 1: the new key, written to `<file>.new` (or the one an

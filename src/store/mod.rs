@@ -573,8 +573,7 @@ impl Store {
                 last_error: r.get(5)?,
                 created_ms: r.get(6)?,
                 next_attempt_ms: r.get(7)?,
-                key_id: head
-                    .map(|h| crate::outbox::envelope_info(&h).map_or("legacy".to_string(), |(_, id)| hex::encode(id))),
+                key_id: head.map(|h| crate::envelope::info(&h).map_or("legacy".to_string(), |(_, id)| hex::encode(id))),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -80,8 +80,8 @@ pub fn connect(app: &AppWindow, tx: EventTx) {
 }
 
 /// The runtime's sink for this window: snapshots in, the changes applied on the UI thread.
-pub fn sink(app: &AppWindow, progress_url: &str) -> UiSink {
-    UiSink::new(app.as_weak(), progress_url)
+pub fn sink(app: &AppWindow, terminal: &crate::config::Terminal) -> UiSink {
+    UiSink::new(app.as_weak(), view::SiteFacts::of(terminal))
 }
 
 /// Terminal facts that never change while running: header site, help line, id.

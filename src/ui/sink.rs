@@ -41,13 +41,13 @@ impl Update {
 
 /// Remembers the last snapshot and tells what changed since.
 pub struct Differ {
-    progress_url: String,
+    site: view::SiteFacts,
     last: Option<Snapshot>,
 }
 
 impl Differ {
-    pub fn new(progress_url: &str) -> Self {
-        Self { progress_url: progress_url.to_string(), last: None }
+    pub fn new(site: view::SiteFacts) -> Self {
+        Self { site, last: None }
     }
 
     pub fn update(&mut self, snap: Snapshot) -> Update {
@@ -80,7 +80,7 @@ impl Differ {
     }
 
     fn build(&self, snap: &Snapshot) -> View {
-        view::build(&snap.state, &snap.catalog, &self.progress_url)
+        view::build_for(&snap.state, &snap.catalog, &self.site)
     }
 }
 
@@ -100,8 +100,8 @@ pub struct UiSink {
 }
 
 impl UiSink {
-    pub fn new(app: slint::Weak<AppWindow>, progress_url: &str) -> Self {
-        Self { app, differ: Mutex::new(Differ::new(progress_url)), after: None }
+    pub fn new(app: slint::Weak<AppWindow>, site: view::SiteFacts) -> Self {
+        Self { app, differ: Mutex::new(Differ::new(site)), after: None }
     }
 
     /// Runs `f` on the UI thread after each change is applied (readiness, window locks).

@@ -92,7 +92,7 @@ fn step_all(cat: &Catalog, s: State, events: Vec<Event>) -> State {
 fn snapshots_change_the_adapters_in_place() {
     let app = window();
     let cat = Arc::new(Catalog::seed());
-    let mut differ = Differ::new(URL);
+    let mut differ = Differ::new(crate::ui::view::SiteFacts::defaults(URL));
     let snap = |s: &State, preview: Option<PreviewFrame>| Snapshot {
         state: Arc::new(s.clone()),
         catalog: cat.clone(),
@@ -140,4 +140,14 @@ fn snapshots_change_the_adapters_in_place() {
     let frame = PreviewFrame { width: 2, height: 1, rgb: Arc::new(vec![0; 6]) };
     let u = differ.update(snap(&s, Some(frame.clone())));
     assert!(u.view.is_none() && u.countdown.is_none() && u.preview == Some(Some(frame)), "{u:?}");
+}
+
+#[test]
+fn site_facts_come_from_config_not_code() {
+    let cat = Catalog::seed();
+    let s = crate::headless::demo_state(Screen::DeviceFault, &cat);
+    let site = view::SiteFacts { progress_url: URL.into(), online_app: "皖事通".into(), deferral_days: 7 };
+    let v = view::build_for(&s, &cat, &site);
+    assert!(v.fault_options.iter().any(|o| o.contains("“皖事通”")), "{:?}", v.fault_options);
+    assert!(v.fault_options.iter().all(|o| !o.contains("豫事办")), "{:?}", v.fault_options);
 }

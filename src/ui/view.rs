@@ -164,7 +164,42 @@ fn shown_value(f: &crate::journey::FormField) -> String {
     }
 }
 
+/// Site facts a view shows, from the terminal's config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteFacts {
+    pub progress_url: String,
+    /// The province's online service app (豫事办 in Henan).
+    pub online_app: String,
+    /// Working days to bring a deferred material.
+    pub deferral_days: u32,
+}
+
+impl SiteFacts {
+    pub fn of(t: &crate::config::Terminal) -> Self {
+        SiteFacts {
+            progress_url: t.progress_url.clone(),
+            online_app: t.online_app.clone(),
+            deferral_days: t.deferral_days,
+        }
+    }
+
+    /// The documented defaults, with this progress page.
+    pub fn defaults(progress_url: &str) -> Self {
+        SiteFacts {
+            progress_url: progress_url.into(),
+            online_app: "豫事办".into(),
+            deferral_days: crate::journey::DEFERRAL_DAYS,
+        }
+    }
+}
+
+/// [`build_for`] with the default site facts (tests, screenshots).
 pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
+    build_for(s, cat, &SiteFacts::defaults(progress_url))
+}
+
+pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
+    let progress_url = site.progress_url.as_str();
     let shown = s.screen;
     let mut v = View {
         screen: Some(shown),
@@ -281,8 +316,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         v.commitment = sess.commitment.and_then(|i| sess.materials.get(i)).map(|m| {
             format!(
                 "本人申请对“{}”容缺受理，承诺在 {} 个工作日内补交该材料原件，并对所填信息的真实性负责。逾期未补齐的，同意按不予受理处理。",
-                m.name,
-                crate::journey::DEFERRAL_DAYS
+                m.name, site.deferral_days
             )
         });
         v.next_capture = sess
@@ -375,7 +409,7 @@ pub fn build(s: &State, cat: &Catalog, progress_url: &str) -> View {
         v.fault_options = vec![
             "请网点工作人员协助，或拨打帮办电话".into(),
             "到附近的政务服务中心窗口办理".into(),
-            "使用“豫事办”手机App在线办理".into(),
+            format!("使用“{}”手机App在线办理", site.online_app),
         ];
     }
     v

@@ -310,7 +310,7 @@ pub fn run<R: Send + 'static>(script: impl FnOnce(&Driver, &Hands) -> R + Send +
     };
     let app = kiosk::headless::new_window().unwrap();
     kiosk::ui::set_terminal(&app, &cfg.terminal);
-    let sink: kiosk::runtime::ViewSink = Arc::new(kiosk::ui::sink(&app, &cfg.terminal.progress_url));
+    let sink: kiosk::runtime::ViewSink = Arc::new(kiosk::ui::sink(&app, &cfg.terminal));
     let k = kiosk::app::Kiosk::start(&cfg, devices, sink).unwrap();
     kiosk::ui::connect(&app, k.tx.clone());
     app.show().unwrap();

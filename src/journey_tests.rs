@@ -1,5 +1,5 @@
-use super::*;
 use crate::catalog::Catalog;
+use crate::journey::*;
 
 fn ctx(cat: &Catalog) -> Ctx<'_> {
     Ctx { catalog: cat, today: "20261121", timing: Timing::default() }
