@@ -45,6 +45,8 @@ pub enum StartError {
     KeyLostWithRows(String, i64),
     #[error(transparent)]
     Identity(#[from] crate::outbox::identity::IdentityError),
+    #[error("一人一档: {0}")]
+    Profile(String),
 }
 
 impl StartError {
@@ -106,11 +108,21 @@ pub fn init_keys(cfg: &Config) -> Result<Vec<(&'static str, std::path::PathBuf, 
     let ident = identity_path(cfg);
     let id_created = !ident.exists();
     crate::outbox::identity::load_or_create(&ident)?;
+    let lookup = profile_key_path(cfg);
+    let lookup_created = !lookup.exists();
+    crate::profile::ProfileStore::load_or_create_key(&lookup).map_err(|e| StartError::Profile(e.to_string()))?;
     Ok(vec![
         ("outbox key", outbox, created.0),
         ("signing key", signing, created.1),
         ("install identity", ident, id_created),
+        ("一人一档 lookup key", lookup, lookup_created),
     ])
+}
+
+/// The 一人一档 lookup key, kept with the outbox key.
+pub fn profile_key_path(cfg: &Config) -> std::path::PathBuf {
+    let (key, _) = key_paths(cfg);
+    key.with_file_name("profile.key")
 }
 
 pub struct Kiosk {
@@ -200,8 +212,8 @@ impl Kiosk {
         // Offline start: the cached platform catalog, or the shipped one if newer.
         let cell = Arc::new(catalog_sync::from_cache(&store, shipped_catalog(cfg, &store)));
         let catalog = cell.current();
-        let profiles = ProfileStore::load_or_create_salt(&dir.join("profile.salt"))
-            .and_then(|salt| ProfileStore::open(&dir.join("kiosk.db"), sealer.clone(), salt))
+        let profiles = ProfileStore::load_or_create_key(&profile_key_path(cfg))
+            .and_then(|k| ProfileStore::open(&dir.join("kiosk.db"), sealer.clone(), k))
             .map_err(|e| tracing::warn!(error = %e, "一人一档 unavailable"))
             .ok()
             .map(Arc::new);

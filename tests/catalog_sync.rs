@@ -76,13 +76,19 @@ fn versions_compare_numerically() {
 }
 
 #[test]
-fn profile_is_encrypted_keyed_by_salted_hash_and_deletable() {
+fn profile_is_encrypted_keyed_by_an_hmac_and_deletable() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
     let _store = Store::open(&db).unwrap();
     let sealer = Arc::new(Sealer::from_key(&[7; 32]));
-    let salt = ProfileStore::load_or_create_salt(&dir.path().join("salt")).unwrap();
-    assert_eq!(ProfileStore::load_or_create_salt(&dir.path().join("salt")).unwrap(), salt);
+    let salt = ProfileStore::load_or_create_key(&dir.path().join("profile.key")).unwrap();
+    assert_eq!(ProfileStore::load_or_create_key(&dir.path().join("profile.key")).unwrap(), salt);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("profile.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let p = ProfileStore::open(&db, sealer.clone(), salt).unwrap();
     let id = ProfileId::new("410702199003070046");
     assert!(!p.exists(&id).unwrap());
@@ -98,9 +104,15 @@ fn profile_is_encrypted_keyed_by_salted_hash_and_deletable() {
         conn.query_row("SELECT id_hash, body FROM profiles", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(key.len(), 64);
     assert!(!key.contains("410702"));
+    // The row key is HMAC-SHA256(lookup key, ID number): without the key file nobody can
+    // test ID numbers against the table.
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&salt).unwrap();
+    mac.update(b"410702199003070046");
+    assert_eq!(key, hex::encode(mac.finalize().into_bytes()));
     assert!(!body.windows(11).any(|w| w == b"13812345678"));
 
-    // Another salt (another terminal) finds nothing; a wrong key cannot read.
+    // Another lookup key (another terminal) finds nothing; a wrong key cannot read.
     let other = ProfileStore::open(&db, sealer, [1; 32]).unwrap();
     assert!(!other.exists(&id).unwrap());
     let wrong = ProfileStore::open(&db, Arc::new(Sealer::from_key(&[8; 32])), salt).unwrap();

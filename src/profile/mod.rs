@@ -1,14 +1,17 @@
 //! 一人一档: contact details (phone, postal address) a citizen allowed the kiosk to keep,
 //! offered again on a later visit only after explicit consent on screen, and deletable
-//! from the kiosk. Rows are keyed by a salted SHA-256 of the ID number and the body is
-//! sealed with AES-256-GCM (the outbox's `Sealer`), so the database alone reveals
-//! neither who visited nor their details. The data types are the journey's
+//! from the kiosk. Rows are keyed by an HMAC-SHA256 of the ID number under a secret
+//! lookup key kept with the terminal's other keys (not a hash with a salt beside the
+//! database: a salt does not stop anyone who has it from testing ID numbers), and the
+//! body is sealed by the outbox's `Sealer`, so the database alone reveals neither who
+//! visited nor their details. The data types are the journey's
 //! (`journey::{Contact, ProfileId}`); this module is their encrypted SQLite store.
 
 pub use crate::journey::{Contact, ProfileId};
 use crate::outbox::Sealer;
+use hmac::{Hmac, Mac};
 use rusqlite::{params, Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroize;
@@ -17,8 +20,8 @@ use zeroize::Zeroize;
 pub enum ProfileError {
     #[error("一人一档数据库: {0}")]
     Db(#[from] rusqlite::Error),
-    #[error("一人一档盐值文件 {path}: {source}")]
-    Salt { path: String, source: std::io::Error },
+    #[error("一人一档查询密钥文件 {path}: {source}")]
+    Key { path: String, source: std::io::Error },
     #[error("一人一档记录无法解密")]
     Decrypt,
 }
@@ -26,36 +29,37 @@ pub enum ProfileError {
 pub struct ProfileStore {
     conn: Mutex<Connection>,
     sealer: Arc<Sealer>,
-    salt: [u8; 32],
+    lookup_key: zeroize::Zeroizing<[u8; 32]>,
 }
 
 impl ProfileStore {
     /// Opens the kiosk database (already migrated by `Store::open`) with its own
     /// connection, so this module does not reach into the store's internals.
-    pub fn open(db: &Path, sealer: Arc<Sealer>, salt: [u8; 32]) -> Result<Self, ProfileError> {
+    pub fn open(db: &Path, sealer: Arc<Sealer>, lookup_key: [u8; 32]) -> Result<Self, ProfileError> {
         let conn = Connection::open(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(MIGRATION)?;
-        Ok(Self { conn: Mutex::new(conn), sealer, salt })
+        Ok(Self { conn: Mutex::new(conn), sealer, lookup_key: zeroize::Zeroizing::new(lookup_key) })
     }
 
-    /// A per-terminal random salt kept in its own file (mode 0600), created on first use.
-    pub fn load_or_create_salt(path: &Path) -> Result<[u8; 32], ProfileError> {
-        let err = |source| ProfileError::Salt { path: path.display().to_string(), source };
+    /// The terminal's secret lookup key (32 random bytes, mode 0600, written atomically),
+    /// created on first use (`kiosk keys init` at install time).
+    pub fn load_or_create_key(path: &Path) -> Result<[u8; 32], ProfileError> {
+        let err = |source| ProfileError::Key { path: path.display().to_string(), source };
         if !path.exists() {
-            let mut salt = [0u8; 32];
-            rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt);
-            write_private(path, &salt).map_err(err)?;
+            let mut key = zeroize::Zeroizing::new([0u8; 32]);
+            rand::RngCore::fill_bytes(&mut rand::rng(), key.as_mut());
+            crate::fsutil::write_private(path, key.as_ref()).map_err(err)?;
         }
-        let bytes = std::fs::read(path).map_err(err)?;
-        bytes.try_into().map_err(|_| err(std::io::Error::other("salt file must hold 32 bytes")))
+        let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(err)?);
+        bytes.as_slice().try_into().map_err(|_| err(std::io::Error::other("lookup key file must hold 32 bytes")))
     }
 
     fn key(&self, id: &ProfileId) -> String {
-        let mut h = Sha256::new();
-        h.update(self.salt);
-        h.update(id.as_str().as_bytes());
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        // HMAC accepts keys of any length: this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.lookup_key.as_ref()).expect("any key length");
+        mac.update(id.as_str().as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -109,14 +113,3 @@ pub const MIGRATION: &str = "CREATE TABLE IF NOT EXISTS profiles (
     body BLOB NOT NULL,
     updated_ms INTEGER NOT NULL
 );";
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    opts.mode(0o600);
-    opts.open(path)?.write_all(bytes)
-}
