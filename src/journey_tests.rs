@@ -560,15 +560,18 @@ mod profile_and_search {
         ev.extend("canyin".chars().map(Event::SearchKey));
         let (s, _) = run(&cat, ev);
         assert_eq!(s.home.query, "canyin");
-        let (s, _) = run_from(s, &cat, vec![Event::SearchKey('\u{8}'), Event::SearchKey('n'), Event::StartHit(0)]);
+        let (s, _) = run_from(s, &cat, vec![Event::SearchKey('\u{8}'), Event::SearchKey('n')]);
+        // The screen's first hit names what it starts (not its place in the list).
+        let hit = |s: &State| crate::ui::view::build(s, &cat, "https://example.invalid/p").hits[0].id.to_string();
+        let (s, _) = run_from(s.clone(), &cat, vec![Event::StartBundle(hit(&s))]);
         assert_eq!(s.screen, Screen::Guide);
         assert_eq!(s.session.as_ref().unwrap().bundle_id, "restaurant");
         assert!(s.home.query.is_empty());
         // A standalone matter runs as a bundle of one.
         let mut ev = vec![Event::Tap, Event::ToggleKeypad];
         ev.extend("cpylsjy".chars().map(Event::SearchKey));
-        ev.push(Event::StartHit(0));
         let (s, _) = run(&cat, ev);
+        let (s, _) = run_from(s.clone(), &cat, vec![Event::StartBundle(hit(&s))]);
         assert!(s.session.as_ref().unwrap().bundle_id.starts_with("matter:"));
         assert_eq!(s.session.as_ref().unwrap().selected.len(), 1);
     }

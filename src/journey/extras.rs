@@ -1,6 +1,6 @@
 //! Home search and 一人一档 consent: pure handlers called from `step`.
 
-use super::{go, start_bundle, valid_mobile, Ctx, Effect, FormField, ProfileOffer, Screen, State};
+use super::{go, valid_mobile, Effect, FormField, ProfileOffer, Screen, State};
 use super::{Contact, ProfileId};
 use crate::catalog::{Category, FieldSource};
 
@@ -24,14 +24,6 @@ pub(super) fn search_key(s: &mut State, c: char) {
         _ => {}
     }
     s.notice = None;
-}
-
-pub(super) fn start_hit(s: &mut State, i: usize, ctx: &Ctx, fx: &mut Vec<Effect>) {
-    let hits = ctx.catalog.search(&s.home.query, HIT_LIMIT);
-    match hits.get(i).and_then(|h| ctx.catalog.start_id(&h.target)) {
-        Some(id) => start_bundle(s, &id, ctx, fx),
-        None => s.notice = Some("没有找到这一项，请重新输入".into()),
-    }
 }
 
 fn id_of(s: &State) -> Option<ProfileId> {

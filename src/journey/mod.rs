@@ -74,7 +74,6 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         (Screen::Home, Event::HomeCategory(c)) => extras::home_category(&mut s, c),
         (Screen::Home, Event::ToggleKeypad) => s.home.keypad = !s.home.keypad,
         (Screen::Home, Event::SearchKey(c)) => extras::search_key(&mut s, c),
-        (Screen::Home, Event::StartHit(i)) => extras::start_hit(&mut s, i, ctx, &mut fx),
         (Screen::Form, Event::ProfileFound(exists)) => extras::profile_found(&mut s, exists),
         (Screen::Form, Event::ProfileConsent(yes)) => extras::profile_consent(&mut s, yes, &mut fx),
         (Screen::Form, Event::ProfileLoaded(c)) => extras::profile_loaded(&mut s, c),

@@ -444,8 +444,6 @@ pub enum Event {
     ToggleKeypad,
     /// Home: a search key, a-z, or '\u{8}' for delete; '\u{1b}' clears.
     SearchKey(char),
-    /// Home: start the i-th search result.
-    StartHit(usize),
     /// 一人一档: the answer to the consent prompt.
     ProfileConsent(bool),
     /// 一人一档: keep this visit's contact details for next time (toggle).

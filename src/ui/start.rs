@@ -26,9 +26,9 @@ pub fn connect(app: &AppWindow, tx: &EventTx) {
     let t = tx.clone();
     g.on_search_delete(move || send(&t, Event::SearchKey('\u{8}')));
     let t = tx.clone();
-    g.on_open_hit(move |i| {
-        if let Ok(i) = usize::try_from(i) {
-            send(&t, Event::StartHit(i));
+    g.on_open_hit(move |id| {
+        if !id.is_empty() {
+            send(&t, Event::StartBundle(id.to_string()));
         }
     });
 }

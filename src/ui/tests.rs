@@ -37,7 +37,7 @@ fn typed_callbacks_become_journey_events() {
     start.invoke_search_letter("x".into());
     assert_eq!(next(), Some(Event::SearchKey('x')));
     start.invoke_search_letter("?".into());
-    start.invoke_open_hit(-1);
+    start.invoke_open_hit("".into());
     assert_eq!(next(), None, "not a letter, not a hit");
     start.invoke_search_delete();
     assert_eq!(next(), Some(Event::SearchKey('\u{8}')));

@@ -466,7 +466,8 @@ fn home(v: &mut View, s: &State, cat: &Catalog) {
                         }
                     }),
                 };
-                SearchHit { name: hit.name.into(), detail: detail.into() }
+                let id = cat.start_id(&hit.target).unwrap_or_default();
+                SearchHit { name: hit.name.into(), detail: detail.into(), id: id.into() }
             })
             .collect();
         v.search_hint = if v.hits.is_empty() {
