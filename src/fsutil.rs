@@ -59,6 +59,18 @@ pub fn sync_dir(path: &Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// A terminal secret (32 random bytes): created private and atomically if missing,
+/// refused if group or others can read it, then read. Callers check its length.
+pub fn load_or_create_secret(path: &Path) -> std::io::Result<zeroize::Zeroizing<Vec<u8>>> {
+    if !path.exists() {
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        rand::RngCore::fill_bytes(&mut rand::rng(), key.as_mut());
+        write_private(path, key.as_ref())?;
+    }
+    check_private(path).map_err(std::io::Error::other)?;
+    Ok(zeroize::Zeroizing::new(std::fs::read(path)?))
+}
+
 /// A secret file readable by group or others is refused: the message says how to fix it.
 pub fn check_private(path: &Path) -> Result<(), String> {
     #[cfg(unix)]

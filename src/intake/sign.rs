@@ -5,7 +5,6 @@
 
 pub use kiosk_api::sign::*;
 
-use rand::RngCore;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,13 +24,7 @@ pub trait SigningKeyFile: Sized {
 impl SigningKeyFile for SigningKey {
     fn load_or_create(terminal_id: &str, path: &Path) -> Result<Self, KeyError> {
         let err = |source| KeyError::File { path: path.display().to_string(), source };
-        if !path.exists() {
-            let mut key = zeroize::Zeroizing::new([0u8; 32]);
-            rand::rng().fill_bytes(key.as_mut());
-            crate::fsutil::write_private(path, key.as_ref()).map_err(err)?;
-        }
-        crate::fsutil::check_private(path).map_err(|m| err(std::io::Error::other(m)))?;
-        let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(err)?);
+        let bytes = crate::fsutil::load_or_create_secret(path).map_err(err)?;
         if bytes.len() < 32 {
             return Err(KeyError::TooShort(path.display().to_string()));
         }

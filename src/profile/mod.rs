@@ -46,12 +46,7 @@ impl ProfileStore {
     /// created on first use (`kiosk keys init` at install time).
     pub fn load_or_create_key(path: &Path) -> Result<[u8; 32], ProfileError> {
         let err = |source| ProfileError::Key { path: path.display().to_string(), source };
-        if !path.exists() {
-            let mut key = zeroize::Zeroizing::new([0u8; 32]);
-            rand::RngCore::fill_bytes(&mut rand::rng(), key.as_mut());
-            crate::fsutil::write_private(path, key.as_ref()).map_err(err)?;
-        }
-        let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(err)?);
+        let bytes = crate::fsutil::load_or_create_secret(path).map_err(err)?;
         bytes.as_slice().try_into().map_err(|_| err(std::io::Error::other("lookup key file must hold 32 bytes")))
     }
 
