@@ -7,7 +7,7 @@ scripts/setup.sh
 cargo build --locked -p kiosk
 out=docs/screenshots
 mkdir -p "$out"
-for s in attract home guide identify form materials review submitting receipt rating farewell help fault idle-warning; do
+for s in attract home guide identify form materials review submitting receipt rating farewell help fault idle-warning out-of-service; do
   target/debug/kiosk --screenshot "$out/$s.png" --screen "$s" >/dev/null
 done
 target/debug/kiosk --screenshot "$out/form-elder.png" --screen form --elder >/dev/null
@@ -18,6 +18,19 @@ target/debug/kiosk --screenshot "$out/form-elder.png" --screen form --elder >/de
 for s in form-typed-fields form-editor-number form-editor-choice form-editor-pinyin materials-commitment; do
   [[ -f target/screenshots/$s.png ]] && cp "target/screenshots/$s.png" "$out/$s.png"
 done
+# Maintenance: every host and technician page as tests/maintenance.rs drove it (real
+# devices' emulators, real data); headless demo states where that run is missing.
+mkdir -p "$out/maintenance"
+if [[ -d target/screenshots/maintenance ]]; then
+  cp target/screenshots/maintenance/{pin,pin-locked,host-*,tech-*}.png "$out/maintenance/" 2>/dev/null || true
+  [[ -f target/screenshots/maintenance/testpage.png ]] && cp target/screenshots/maintenance/testpage.png docs/receipts/testpage-80mm.png
+fi
+for p in devices counts alerts calls service reader printer camera network versions queue logs config; do
+  [[ -f "$out/maintenance/host-$p.png" || -f "$out/maintenance/tech-$p.png" ]] ||
+    target/debug/kiosk --screenshot "$out/maintenance/demo-$p.png" --screen "maintenance-$p" >/dev/null
+done
+[[ -f target/screenshots/help-call-placed.png ]] && cp target/screenshots/help-call-placed.png "$out/help-call-placed.png"
+[[ -f target/screenshots/out-of-service.png ]] && cp target/screenshots/out-of-service.png "$out/out-of-service.png"
 echo "screenshots in $out/"
 target/debug/kiosk receipts --out docs/receipts >/dev/null
 echo "receipts in docs/receipts/"

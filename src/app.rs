@@ -47,6 +47,8 @@ pub enum StartError {
     Identity(#[from] crate::outbox::identity::IdentityError),
     #[error("一人一档: {0}")]
     Profile(String),
+    #[error(transparent)]
+    Control(#[from] crate::control::server::BindError),
 }
 
 impl StartError {
@@ -139,6 +141,10 @@ pub struct Kiosk {
     pub ctl: runtime::ControlTx,
     /// The background tasks that must show signs of life.
     pub live: Arc<crate::supervise::Liveness>,
+    /// Live facts (uptime, screen shown, last frame) for the heartbeat and diag.
+    pub ops: Arc<crate::ops::Ops>,
+    /// Set while a citizen's session is open.
+    pub in_session: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How often the terminal asks the platform for a newer catalog.
@@ -171,7 +177,7 @@ fn shipped_catalog(cfg: &Config, store: &Store) -> Option<Catalog> {
             Ok(c) => return Some(c),
             Err(e) => {
                 tracing::error!(error = %e, "catalog file unusable");
-                let _ = store.audit("host_alert", &format!("catalog file unusable: {e}"));
+                let _ = store.raise_alert("catalog", &format!("服务目录文件不可用 / catalog file unusable: {e}"));
             }
         }
     }
@@ -180,6 +186,33 @@ fn shipped_catalog(cfg: &Config, store: &Store) -> Option<Catalog> {
         return Some(Catalog::seed());
     }
     None
+}
+
+/// The configured printer profile, by name, for the test page.
+fn printer_profile_name(cfg: &Config) -> String {
+    use kiosk_hardware::printer::PrinterProfile;
+    let p = cfg.devices.printer.profile.as_deref().and_then(PrinterProfile::by_id);
+    p.map_or_else(|| "generic 80 mm".to_string(), |p| p.name.to_string())
+}
+
+/// What the technician's pages show that does not change while running.
+pub fn maint_facts(cfg: &Config) -> runtime::MaintFacts {
+    let commit = env!("KIOSK_GIT_COMMIT").to_string();
+    let logs = cfg.terminal.data_dir.join("logs");
+    runtime::MaintFacts {
+        versions: vec![
+            ("软件版本".into(), env!("CARGO_PKG_VERSION").to_string()),
+            ("代码提交".into(), commit),
+            ("终端编号".into(), cfg.terminal.id.clone()),
+            ("运行模式".into(), if cfg.is_demo() { "演示 demo".into() } else { "正式 production".into() }),
+            ("配置校验和".into(), cfg.sha256().chars().take(16).collect()),
+        ],
+        config: cfg.masked_lines(),
+        logs: vec![
+            ("日志目录".into(), logs.display().to_string()),
+            ("导出命令".into(), "kiosk diag logs --since 7d --out /media/usb".into()),
+        ],
+    }
 }
 
 impl Kiosk {
@@ -261,6 +294,7 @@ impl Kiosk {
             });
         }
         let monitor = (devices.clone(), client.clone());
+        let ops_client = client.clone();
         let wake = Arc::new(Notify::new());
         let worker =
             Worker::new(store.clone(), sealer.clone(), client, wake.clone()).with_policy(crate::outbox::Policy {
@@ -273,7 +307,23 @@ impl Kiosk {
         crate::supervise::spawn(&rth, &live, "outbox", worker.run());
 
         let in_session = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ops = Arc::new(crate::ops::Ops::default());
+        let pins = Arc::new(crate::ops::pin::Pins::open(dir, store.clone()));
+        let selftest = crate::ops::selftest::Facts {
+            printer_profile: printer_profile_name(cfg),
+            endpoint: (cfg.intake.endpoint != "embedded").then(|| cfg.intake.endpoint.clone()),
+            client: Some(ops_client.clone()),
+            terminal_id: cfg.terminal.id.clone(),
+        };
+        // For the control socket (started at the end).
+        let for_control = (devices.clone(), selftest.clone());
         let services = Services {
+            ops: ops.clone(),
+            pins: Some(pins),
+            client: Some(ops_client),
+            chime: Arc::new(crate::ops::chime::Aplay::new(dir.join("sounds"))),
+            selftest,
+            facts: maint_facts(cfg),
             in_session: in_session.clone(),
             catalog: cell.clone(),
             profiles,
@@ -294,11 +344,58 @@ impl Kiosk {
                 monitor.0,
                 store.clone(),
                 monitor.1,
-                runtime::monitor::Schedule { terminal: cfg.terminal.id.clone(), every, beat },
+                runtime::monitor::Schedule {
+                    terminal: cfg.terminal.id.clone(),
+                    every,
+                    beat,
+                    facts: runtime::monitor::HeartbeatFacts {
+                        ops: ops.clone(),
+                        catalog: cell.clone(),
+                        config_sha256: cfg.sha256().to_string(),
+                        tz: cfg.terminal.tz(),
+                    },
+                },
                 tx.clone(),
-                in_session,
+                in_session.clone(),
             ),
         );
-        Ok(Kiosk { rt, tx, store, sim, catalog, catalog_cell: cell, outbox_wake: wake, ctl, live })
+        // The control socket (`kiosk diag …` while the kiosk runs). Another kiosk answering
+        // on it is fatal (two kiosks would share devices and data); any other failure
+        // leaves the terminal serving citizens without it, and the host is told.
+        {
+            let path = cfg.control_socket();
+            let handler = crate::ops::handler::KioskHandler::new(crate::ops::handler::Parts {
+                cfg: cfg.clone(),
+                store: store.clone(),
+                ctl: ctl.clone(),
+                in_session: in_session.clone(),
+                ops: ops.clone(),
+                devices: for_control.0,
+                catalog: cell.clone(),
+                outbox_wake: wake.clone(),
+                selftest: for_control.1,
+            });
+            match crate::control::server::bind(&path) {
+                Ok(listener) => {
+                    let _rt = rt.enter();
+                    let server = crate::control::server::Server::new(
+                        listener,
+                        &path,
+                        Arc::new(handler),
+                        crate::control::server::Limits::default(),
+                    )
+                    .map_err(|e| {
+                        StartError::Control(crate::control::server::BindError::Io(path.display().to_string(), e))
+                    })?;
+                    crate::supervise::spawn(&rth, &live, "control", server.run());
+                }
+                Err(e @ crate::control::server::BindError::InUse(_)) => return Err(StartError::Control(e)),
+                Err(e) => {
+                    tracing::error!(error = %e, "control socket unavailable; `kiosk diag` cannot reach this kiosk");
+                    let _ = store.raise_alert("control", &format!("控制接口不可用 / control socket unavailable: {e}"));
+                }
+            }
+        }
+        Ok(Kiosk { rt, tx, store, sim, catalog, catalog_cell: cell, outbox_wake: wake, ctl, live, ops, in_session })
     }
 }

@@ -93,6 +93,19 @@ pub struct Config {
     pub catalog: CatalogCfg,
     #[serde(default)]
     pub retention: Retention,
+    /// Where this configuration was read from and the SHA-256 of its bytes (`diag status`).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// The file a [`Config`] came from: shown by `diag status`, so a technician can tell
+/// which configuration a terminal runs without reading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// None for the built-in demo configuration.
+    pub path: Option<PathBuf>,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -136,6 +149,10 @@ pub struct Terminal {
     /// citizen is told nothing was submitted.
     #[serde(default = "default_submit_deadline")]
     pub submit_deadline_secs: u64,
+    /// The local control socket `kiosk diag` talks to (mode 0600). Default: production
+    /// `/run/kiosk/control.sock` (systemd's RuntimeDirectory), demo `<data_dir>/control.sock`.
+    #[serde(default)]
+    pub control_socket: Option<PathBuf>,
 }
 
 impl Terminal {
@@ -360,10 +377,70 @@ impl Config {
         )
     }
 
+    /// The control socket's path (`terminal.control_socket`, else the mode's default).
+    pub fn control_socket(&self) -> PathBuf {
+        match (&self.terminal.control_socket, self.terminal.mode) {
+            (Some(p), _) => p.clone(),
+            (None, Mode::Production) => PathBuf::from(PRODUCTION_CONTROL_SOCKET),
+            (None, Mode::Demo) => self.terminal.data_dir.join("control.sock"),
+        }
+    }
+
+    /// The kiosk's own log files (`kiosk.log`, rotated), beside journald.
+    pub fn log_dir(&self) -> PathBuf {
+        self.terminal.data_dir.join("logs")
+    }
+
+    /// SHA-256 (hex) of the configuration file's bytes.
+    pub fn sha256(&self) -> &str {
+        &self.origin.sha256
+    }
+
+    /// Every key = value as the kiosk applies it, for the technician's screen and
+    /// `diag status`. Nothing secret: key files are named, never read; a proxy's user
+    /// and password are masked; optional keys left out say what applies instead.
+    pub fn masked_lines(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Ok(v) = toml::Value::try_from(self) {
+            flatten("", &v, &mut out);
+        }
+        let (key_file, signing) = self.key_paths();
+        let backend = self.display.backend_name(self.terminal.mode);
+        let derived: [(&str, String); 7] = [
+            ("terminal.control_socket", quoted(&self.control_socket().display().to_string())),
+            ("intake.key_file", quoted(&key_file.display().to_string())),
+            ("intake.signing_key_file", quoted(&signing.display().to_string())),
+            ("intake.ca_bundle", "(none: system roots only)".into()),
+            ("intake.proxy", "(none: direct)".into()),
+            ("display.backend", format!("(default: {backend})")),
+            ("catalog.file", "(none)".into()),
+        ];
+        for (key, value) in derived {
+            if !out.iter().any(|(k, _)| k == key) {
+                out.push((key.to_string(), value));
+            }
+        }
+        for (key, value) in out.iter_mut() {
+            if key == "intake.proxy" {
+                if let Some(p) = &self.intake.proxy {
+                    *value = quoted(&mask_url_credentials(p));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { file: file.clone(), source })?;
-        Self::parse(&text, &file)
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { file: file.clone(), source })?;
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Read {
+            file: file.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+        })?;
+        let mut cfg = Self::parse(&text, &file)?;
+        cfg.origin.path = Some(path.to_path_buf());
+        Ok(cfg)
     }
 
     pub fn parse(text: &str, file: &str) -> Result<Self, ConfigError> {
@@ -373,10 +450,13 @@ impl Config {
             let key = message.split('`').nth(1).unwrap_or_default().to_string();
             ConfigError::Invalid { file: file.to_string(), line, key, message }
         })?;
+        let mut cfg = cfg;
         cfg.validate(text, file)?;
         if !cfg.is_demo() {
             cfg.validate_production(text, file)?;
         }
+        cfg.origin =
+            Origin { path: None, sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())) };
         Ok(cfg)
     }
 
@@ -476,6 +556,16 @@ impl Config {
         if t.time_zone.parse::<chrono_tz::Tz>().is_err() {
             return Err(bad("terminal.time_zone", "must be an IANA zone such as \"Asia/Shanghai\"".into()));
         }
+        if t.control_socket.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err(bad("terminal.control_socket", "must be a path such as \"/run/kiosk/control.sock\"".into()));
+        }
+        let socket = self.control_socket();
+        if socket.as_os_str().len() > SOCKET_PATH_MAX {
+            return Err(bad(
+                "terminal.control_socket",
+                format!("{} is longer than a Unix socket path may be ({SOCKET_PATH_MAX} bytes)", socket.display()),
+            ));
+        }
         if !(1..=120).contains(&t.submit_deadline_secs) {
             return Err(bad("terminal.submit_deadline_secs", "must be between 1 and 120".into()));
         }
@@ -529,6 +619,45 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// Where a production terminal's control socket is unless configured (kiosk.service's
+/// RuntimeDirectory=kiosk).
+pub const PRODUCTION_CONTROL_SOCKET: &str = "/run/kiosk/control.sock";
+
+/// The longest path a Unix socket address holds (sun_path, with its NUL).
+const SOCKET_PATH_MAX: usize = 107;
+
+fn quoted(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Dotted keys and TOML literals of a table, depth first.
+fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                flatten(&if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, v, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// `http://user:secret@proxy:3128` → `http://***:***@proxy:3128`; unparsable → `***`.
+fn mask_url_credentials(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut url) => {
+            if !url.username().is_empty() {
+                let _ = url.set_username("***");
+            }
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "***".into(),
     }
 }
 
@@ -674,6 +803,33 @@ mod tests {
         }
         let e = Config::parse(&format!("{OK}time_zone = \"Mars/Olympus\"\n"), "k.toml").unwrap_err();
         assert!(e.to_string().starts_with("k.toml:7: `terminal.time_zone`"), "{e}");
+    }
+
+    #[test]
+    fn masked_lines_show_every_key_and_no_secret() {
+        let text = PROD.replace(
+            "[intake]\n",
+            "[intake]\nproxy = \"http://ops:s3cret@proxy.example.gov.cn:3128\"\nkey_file = \"/etc/kiosk/outbox.key\"\n",
+        );
+        let c = Config::parse(&text, "k.toml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let lines = c.masked_lines();
+        let get = |k: &str| lines.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        assert_eq!(get("intake.proxy"), "\"http://***:***@proxy.example.gov.cn:3128/\"");
+        assert_eq!(get("intake.key_file"), "\"/etc/kiosk/outbox.key\"");
+        assert_eq!(get("intake.signing_key_file"), "\"kiosk-data/signing.key\"");
+        assert_eq!(get("terminal.control_socket"), "\"/run/kiosk/control.sock\"");
+        assert_eq!(get("terminal.id"), "\"XX-0001\"");
+        assert_eq!(get("terminal.idle_timeout_secs"), "120");
+        assert_eq!(get("display.backend"), "(default: linuxkms)");
+        let all = format!("{lines:?}");
+        assert!(!all.contains("s3cret") && !all.contains("ops:"), "{all}");
+        assert_eq!(c.sha256(), hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())));
+        // Demo: the socket lives with the data.
+        let demo = Config::parse(OK, "k.toml").unwrap();
+        assert_eq!(demo.control_socket(), PathBuf::from("kiosk-data/control.sock"));
+        let long = format!("{OK}control_socket = \"/{}\"\n", "x".repeat(120));
+        let e = Config::parse(&long, "k.toml").unwrap_err();
+        assert!(e.to_string().starts_with("k.toml:7: `terminal.control_socket`"), "{e}");
     }
 
     /// docs/config.md's table: (key, default cell, example literal).

@@ -90,6 +90,10 @@ impl LatePrinter {
 }
 
 impl ReceiptPrinter for LatePrinter {
+    fn printer_profile(&self) -> Option<PrinterProfile> {
+        Some(self.profile.clone())
+    }
+
     fn status(&mut self) -> Result<PrinterStatus, PrinterError> {
         match self.connect() {
             Some(p) => p.status(),

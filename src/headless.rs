@@ -46,7 +46,7 @@ pub fn sample_applicant() -> Applicant {
 
 /// Drives the pure journey with sample events until it shows `target`.
 pub fn demo_state(target: Screen, cat: &Catalog) -> State {
-    let ctx = Ctx { catalog: cat, today: "20261121", timing: Timing::default() };
+    let ctx = Ctx { catalog: cat, today: "20261121", now_ms: 1_795_000_000_000, timing: Timing::default() };
     let mut s = State::new(120);
     let mut apply = |s: State, e: Event| journey::step(s, e, &ctx).0;
     let script: Vec<Event> = {
@@ -65,6 +65,12 @@ pub fn demo_state(target: Screen, cat: &Catalog) -> State {
     };
     match target {
         Screen::Attract => return s,
+        Screen::OutOfService => {
+            let by = journey::Actor::Host;
+            let oos = journey::OutOfService { reason: "设备维护".into(), by, since_ms: ctx.now_ms };
+            return apply(s, Event::SetService { state: Some(oos), by });
+        }
+        Screen::Maintenance => return apply(s, Event::MaintGesture),
         Screen::DeviceFault => return fault(s, &mut apply),
         Screen::Help => {
             s = apply(s, Event::Tap);
@@ -114,6 +120,97 @@ pub fn demo_state(target: Screen, cat: &Catalog) -> State {
             return s;
         }
         s = apply(s, e);
+    }
+    s
+}
+
+/// The state a screenshot shows: a screen by name (`home`, `form` …), or a
+/// maintenance page as `maintenance-<page>` (`maintenance-counts` …).
+pub fn screen_state(name: &str, cat: &Catalog) -> Option<State> {
+    if let Some(page) = name.strip_prefix("maintenance-") {
+        return journey::MaintPage::from_name(page).map(maint_demo_state);
+    }
+    Screen::from_name(name).map(|s| demo_state(s, cat))
+}
+
+/// Maintenance mode open on `page` as a technician, with sample counts, alerts, calls and
+/// a finished self-test (screenshots; no citizen data anywhere).
+pub fn maint_demo_state(page: journey::MaintPage) -> State {
+    use journey::*;
+    let cat = Catalog::seed();
+    let ctx = Ctx { catalog: &cat, today: "20261121", now_ms: 1_795_000_000_000, timing: Timing::default() };
+    let step = |s: State, e: Event| journey::step(s, e, &ctx).0;
+    let mut s = step(State::new(120), Event::MaintGesture);
+    s = step(s, Event::MaintRole(Role::Technician));
+    for c in "246810".chars() {
+        s = step(s, Event::MaintKey(c));
+    }
+    s = step(s, Event::MaintSubmit);
+    s = step(s, Event::PinChecked { role: Role::Technician, result: Ok(()) });
+    s.devices = DeviceHealth {
+        idcard: DeviceState::Ok,
+        printer: DeviceState::Degraded { reason: "纸将用完".into() },
+        scanner: DeviceState::Ok,
+        paper: PaperState::NearEnd,
+    };
+    let days: Vec<String> = (0..7).map(|d| format!("11-{:02}", 21 - d)).collect();
+    let week = |base: i64| (0..7).map(|d| (base - d * 3).max(0)).collect::<Vec<_>>();
+    let data = MaintData {
+        alerts: vec![
+            AlertLine {
+                id: 2,
+                time: "11-21 09:12".into(),
+                kind: "printer_paper".into(),
+                message: "打印纸将用完，请尽快换纸".into(),
+                count: 3,
+            },
+            AlertLine {
+                id: 1,
+                time: "11-20 17:40".into(),
+                kind: "device_state".into(),
+                message: "设备状态变化：高拍仪: ok → absent".into(),
+                count: 1,
+            },
+        ],
+        calls: vec![CallLine {
+            id: 1,
+            time: "11-21 10:05".into(),
+            screen: "填写表单".into(),
+            open: false,
+            status: "市民已离开".into(),
+        }],
+        days,
+        counts: crate::store::counts::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), week(if i < 3 { 40 - 8 * i as i64 } else { 6 - i as i64 / 2 })))
+            .collect(),
+        versions: vec![
+            ("软件版本".into(), env!("CARGO_PKG_VERSION").into()),
+            ("代码提交".into(), env!("KIOSK_GIT_COMMIT").into()),
+        ],
+        queue: vec![("待发送".into(), "0".into()), ("需人工处理".into(), "0".into())],
+        config: vec![
+            ("terminal.id".into(), "XX-0001".into()),
+            ("intake.endpoint".into(), "https://zwfw.example.gov.cn".into()),
+        ],
+        logs: vec![("日志目录".into(), "/var/lib/kiosk/logs".into())],
+    };
+    s = step(s, Event::MaintLoaded(std::sync::Arc::new(data)));
+    s = step(s, Event::MaintPage(page));
+    if let Some(kind) = page.test() {
+        s = step(s, Event::MaintRunTest);
+        let report = SelfTestReport {
+            test: kind,
+            ok: true,
+            summary: format!("{}正常", kind.label_zh()),
+            steps: vec![
+                crate::ops::Step { name: "连接".into(), ok: true, detail: "已连接".into() },
+                crate::ops::Step { name: "测试".into(), ok: true, detail: "通过".into() },
+            ],
+            preview: None,
+        };
+        s = step(s, Event::SelfTestDone(Box::new(report)));
     }
     s
 }

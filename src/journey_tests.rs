@@ -2,7 +2,7 @@ use crate::catalog::Catalog;
 use crate::journey::*;
 
 fn ctx(cat: &Catalog) -> Ctx<'_> {
-    Ctx { catalog: cat, today: "20261121", timing: Timing::default() }
+    Ctx { catalog: cat, today: "20261121", now_ms: 1_795_000_000_000, timing: Timing::default() }
 }
 
 fn applicant() -> Applicant {
@@ -94,6 +94,7 @@ fn attract_tap_goes_home_and_bundle_opens_guide() {
     assert_eq!(s.screen, Screen::Guide);
     assert_eq!(s.session.as_ref().unwrap().selected.len(), 5);
     assert!(matches!(fx[0], Effect::Audit { kind: "session_start", .. }));
+    assert!(fx.contains(&Effect::Count(crate::store::counts::SESSIONS)));
 }
 
 #[test]
@@ -346,7 +347,10 @@ fn good_rating_is_stored_and_farewell_returns_to_attract() {
     assert_eq!(s.screen, Screen::Farewell);
     assert_eq!(
         fx,
-        vec![Effect::StoreRating(RatingRecord { local_no: "XX0001-000001".into(), level: 1, reasons: vec![] })]
+        vec![
+            Effect::Count(crate::store::counts::RATING_1),
+            Effect::StoreRating(RatingRecord { local_no: "XX0001-000001".into(), level: 1, reasons: vec![] })
+        ]
     );
     let (s, fx) = run_from(s, &cat, vec![Event::Tick(8)]);
     assert_eq!(s.screen, Screen::Attract);
@@ -375,11 +379,14 @@ fn bad_rating_needs_a_reason() {
     assert_eq!(s.screen, Screen::Farewell);
     assert_eq!(
         fx,
-        vec![Effect::StoreRating(RatingRecord {
-            local_no: "XX0001-000001".into(),
-            level: 5,
-            reasons: vec!["R02".into()]
-        })]
+        vec![
+            Effect::Count(crate::store::counts::RATING_5),
+            Effect::StoreRating(RatingRecord {
+                local_no: "XX0001-000001".into(),
+                level: 5,
+                reasons: vec!["R02".into()]
+            })
+        ]
     );
     let (s, fx) = run_from(s, &cat, vec![Event::Tap]);
     assert_eq!(s.screen, Screen::Attract);
@@ -881,4 +888,151 @@ mod commitment {
         let (s, _) = run_from(s, &cat, vec![Event::Defer(i)]);
         assert_eq!(s.session.as_ref().unwrap().commitment, None);
     }
+}
+
+// ---- Maintenance mode, 帮办 and the service state ----
+
+fn pin_events(role: Role, pin: &str) -> Vec<Event> {
+    let mut v = vec![Event::MaintGesture, Event::MaintRole(role)];
+    v.extend(pin.chars().map(Event::MaintKey));
+    v.push(Event::MaintSubmit);
+    v
+}
+
+fn into_maint(cat: &Catalog, role: Role) -> State {
+    let mut ev = pin_events(role, "246810");
+    ev.push(Event::PinChecked { role, result: Ok(()) });
+    let (s, _) = run(cat, ev);
+    assert_eq!(s.maint.as_ref().and_then(|m| m.role()), Some(role));
+    s
+}
+
+#[test]
+fn maintenance_is_never_reachable_during_a_citizens_session() {
+    let cat = Catalog::seed();
+    let mut ev = to_form();
+    ev.push(Event::MaintGesture);
+    let (s, fx) = run(&cat, ev);
+    assert_eq!(s.screen, Screen::Form);
+    assert!(s.maint.is_none());
+    assert!(!fx.iter().any(|e| matches!(e, Effect::VerifyPin { .. })));
+    // On the home screen with no session, it is.
+    let (s, _) = run(&cat, vec![Event::Tap, Event::MaintGesture]);
+    assert_eq!(s.screen, Screen::Maintenance);
+}
+
+#[test]
+fn the_pin_is_checked_by_the_runtime_and_a_lockout_disables_the_pad() {
+    let cat = Catalog::seed();
+    let (s, fx) = run(&cat, pin_events(Role::Host, "1234"));
+    assert_eq!(s.maint.as_ref().unwrap().message.as_deref(), Some("请输入6位密码"));
+    assert!(fx.is_empty(), "{fx:?}");
+    let (s, fx) = run(&cat, pin_events(Role::Host, "2468105"));
+    let Some(Effect::VerifyPin { role, pin }) = fx.last() else { panic!("{fx:?}") };
+    assert_eq!((*role, pin.0.as_str()), (Role::Host, "246810"), "the 7th digit is not taken");
+    assert!(matches!(s.maint.as_ref().unwrap().stage, MaintStage::Pin { checking: true, .. }));
+    let refusal = PinRefusal { message: "已锁定 15 分钟".into(), locked: true };
+    let (s, _) = run_from(
+        s,
+        &cat,
+        vec![Event::PinChecked { role: Role::Host, result: Err(refusal) }, Event::MaintKey('1'), Event::MaintSubmit],
+    );
+    let m = s.maint.as_ref().unwrap();
+    assert!(matches!(&m.stage, MaintStage::Pin { locked: true, digits, checking: false, .. } if digits.0.is_empty()));
+    assert_eq!(m.message.as_deref(), Some("已锁定 15 分钟"));
+    assert!(format!("{:?}", pin_events(Role::Host, "246810")).contains('2'), "events carry digits");
+    assert!(!format!("{:?}", m).contains("246810"), "a typed PIN is never kept in the state's Debug");
+}
+
+#[test]
+fn entering_loads_the_pages_and_is_audited_and_two_idle_minutes_exit() {
+    let cat = Catalog::seed();
+    let mut ev = pin_events(Role::Technician, "246810");
+    ev.push(Event::PinChecked { role: Role::Technician, result: Ok(()) });
+    let (s, fx) = run(&cat, ev);
+    assert!(fx.contains(&Effect::LoadMaint) && fx.contains(&Effect::ProbeDevices));
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::AuditBy { kind: "maintenance.enter", actor: Actor::Technician, .. })));
+    let (s, fx) = run_from(s, &cat, vec![Event::Tick(60), Event::MaintTouch, Event::Tick(119)]);
+    assert_eq!(s.screen, Screen::Maintenance, "a touch restarts the two minutes");
+    assert!(fx.iter().all(|e| !matches!(e, Effect::AuditBy { kind: "maintenance.exit", .. })));
+    let (s, fx) = run_from(s, &cat, vec![Event::Tick(1)]);
+    assert_eq!(s.screen, Screen::Attract);
+    assert!(s.maint.is_none());
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::AuditBy { kind: "maintenance.exit", detail, .. } if detail == "idle")));
+}
+
+#[test]
+fn a_host_sees_host_pages_only_and_runs_no_self_test() {
+    let cat = Catalog::seed();
+    let s = into_maint(&cat, Role::Host);
+    let (s, fx) = run_from(s, &cat, vec![Event::MaintPage(MaintPage::Printer), Event::MaintRunTest]);
+    assert!(matches!(s.maint.as_ref().unwrap().stage, MaintStage::Open { page: MaintPage::Devices, .. }));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::RunSelfTest { .. })));
+    let s = into_maint(&cat, Role::Technician);
+    let (s, fx) =
+        run_from(s, &cat, vec![Event::MaintPage(MaintPage::Printer), Event::MaintRunTest, Event::MaintRunTest]);
+    let tests = fx.iter().filter(|e| matches!(e, Effect::RunSelfTest { kind: SelfTestKind::Printer, .. })).count();
+    assert_eq!(tests, 1, "a second tap while it runs starts nothing");
+    assert!(matches!(s.maint.as_ref().unwrap().test, Some(TestState::Running(SelfTestKind::Printer))));
+}
+
+#[test]
+fn a_pause_shows_the_out_of_service_screen_until_resumed() {
+    let cat = Catalog::seed();
+    let s = into_maint(&cat, Role::Host);
+    let (s, fx) = run_from(s, &cat, vec![Event::MaintService(Some("设备维护".into())), Event::MaintExit]);
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::SetService { state: Some(o), by: Actor::Host } if o.reason == "设备维护")));
+    assert_eq!(s.screen, Screen::OutOfService);
+    let (s, _) = run_from(s, &cat, vec![Event::Tap, Event::Home]);
+    assert_eq!(s.screen, Screen::OutOfService, "citizens cannot start while paused");
+    let (s, _) = run_from(s, &cat, vec![Event::Help]);
+    assert_eq!(s.screen, Screen::Help, "help (the branch phone) still works");
+    let (s, fx) = run_from(s, &cat, vec![Event::CloseHelp, Event::SetService { state: None, by: Actor::Cli }]);
+    assert_eq!(s.screen, Screen::Attract);
+    assert!(fx.contains(&Effect::SetService { state: None, by: Actor::Cli }));
+}
+
+#[test]
+fn the_platforms_pause_waits_for_the_citizens_session_to_end() {
+    let cat = Catalog::seed();
+    let oos = OutOfService { reason: "平台维护".into(), by: Actor::Platform, since_ms: 1 };
+    let mut ev = to_form();
+    ev.push(Event::SetService { state: Some(oos.clone()), by: Actor::Platform });
+    let (s, fx) = run(&cat, ev);
+    assert_eq!(s.screen, Screen::Form, "never mid-application");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::SetService { .. })));
+    let (s, fx) = run_from(s, &cat, vec![Event::Home]);
+    assert_eq!(s.out_of_service.as_ref(), Some(&oos));
+    assert!(fx.contains(&Effect::SetService { state: Some(oos), by: Actor::Platform }));
+    assert_eq!(s.screen, Screen::Home, "the citizen who pressed 首页 is on home; the next one sees the pause");
+    let (s, _) = run_from(s, &cat, vec![Event::Tick(120)]);
+    assert_eq!(s.screen, Screen::OutOfService);
+}
+
+#[test]
+fn calling_staff_names_the_screen_and_clears_with_the_session() {
+    let cat = Catalog::seed();
+    let mut ev = to_form();
+    ev.extend([Event::Help, Event::CallStaff]);
+    let (s, fx) = run(&cat, ev);
+    assert!(fx.contains(&Effect::CallStaff { screen: "form" }), "{fx:?}");
+    let (s, fx) = run_from(s, &cat, vec![Event::StaffCalled, Event::CallStaff]);
+    assert!(s.help_called);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::CallStaff { .. })), "one call per visit");
+    let (s, fx) = run_from(s, &cat, vec![Event::CloseHelp, Event::Home]);
+    assert!(!s.help_called);
+    assert!(fx.contains(&Effect::ClearHelpCalls));
+}
+
+#[test]
+fn the_day_is_counted_sessions_submissions_prints_ratings() {
+    let cat = Catalog::seed();
+    let (_, fx) = run(&cat, vec![Event::Tap, Event::StartBundle("newborn".into())]);
+    assert!(fx.contains(&Effect::Count(crate::store::counts::SESSIONS)));
 }

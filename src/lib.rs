@@ -4,6 +4,7 @@ pub mod app;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod devices;
 pub mod diag;
 pub mod envelope;
@@ -18,6 +19,7 @@ pub mod journey;
 #[cfg(test)]
 mod journey_tests;
 pub mod logging;
+pub mod ops;
 pub mod outbox;
 pub mod profile;
 pub mod rating;

@@ -4,20 +4,32 @@
 //!   kiosk --demo                          demo mode (emulated devices, embedded intake)
 //!   kiosk keys init [--config F]          create the terminal's keys (install time)
 //!   kiosk keys rotate [--config F]        new outbox key, queued rows re-sealed (kiosk stopped)
-//!   kiosk diag status                     devices and queue as JSON
+//!   kiosk pin set --role host|technician  set a maintenance PIN (read from stdin)
+//!   kiosk diag status                     devices, queue, versions, alerts … as JSON
+//!   kiosk diag selftest [reader|printer|scanner|network]   self-tests as JSON
 //!   kiosk diag queue [retry|purge NO]     outbox items (no personal data); act on one
-//!   kiosk diag idcard [--port P] [--reveal]   read one card, print JSON
+//!   kiosk diag logs --since 7d --out DIR  export logs, audit events and status (PII-free)
+//!   kiosk diag service pause --reason R | resume | wait-idle [--timeout S]   (running kiosk)
+//!   kiosk diag idcard [--port P] [--reveal]   read one card, print JSON (kiosk stopped)
 //!   kiosk --screenshot out.png [--screen home]   render one screen headless (demo build)
 //!   kiosk receipts --out DIR              the four receipts as PNG (demo build)
 //!   kiosk report bundles [--out FILE]     一件事 merge report (demo build)
 //!
-//! Exit codes: 0 after SIGTERM/SIGINT, 2 for a refused configuration (not restarted by
-//! systemd), 1 for anything else (restarted).
+//! `kiosk diag` asks the running kiosk over its control socket (`terminal.control_socket`)
+//! and, when none answers, looks at the devices and the database itself; the JSON's
+//! `source` field and one line on stderr say which.
+//!
+//! Exit codes: 0 after SIGTERM/SIGINT (or a command done), 2 for a refused configuration
+//! (not restarted by systemd), 1 for anything else (restarted; a failed self-test too).
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use kiosk::config::Config;
+use kiosk::control::{self, client::ClientError, Request};
+use kiosk::diag::Source;
+use kiosk::ops::SelfTestKind;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Where a packaged terminal keeps its configuration.
 const ETC_CONFIG: &str = "/etc/kiosk/kiosk.toml";
@@ -37,7 +49,8 @@ struct Cli {
     #[arg(long)]
     screenshot: Option<PathBuf>,
     /// Screen for --screenshot: attract, home, guide, identify, form, materials, review,
-    /// submitting, receipt, rating, farewell, help, fault, idle-warning.
+    /// submitting, receipt, rating, farewell, help, fault, idle-warning, out-of-service,
+    /// maintenance (the PIN pad), maintenance-<page> (devices, counts, … config).
     #[cfg(feature = "demo")]
     #[arg(long, default_value = "home")]
     screen: String,
@@ -60,6 +73,11 @@ enum Cmd {
     Keys {
         #[command(subcommand)]
         what: Keys,
+    },
+    /// The maintenance PINs of the branch host and the technician.
+    Pin {
+        #[command(subcommand)]
+        what: Pin,
     },
     /// Render the receipts with sample data to PNG through the virtual printer.
     #[cfg(feature = "demo")]
@@ -85,6 +103,57 @@ enum Keys {
 }
 
 #[derive(Subcommand)]
+enum Pin {
+    /// Set a role's 6-digit PIN, read from stdin (asked twice on a terminal). Run as the
+    /// kiosk user: `runuser -u kiosk -- kiosk pin set --role technician`.
+    Set {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Host,
+    Technician,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TestArg {
+    Reader,
+    Printer,
+    Scanner,
+    Network,
+}
+
+impl From<TestArg> for SelfTestKind {
+    fn from(t: TestArg) -> Self {
+        match t {
+            TestArg::Reader => SelfTestKind::Reader,
+            TestArg::Printer => SelfTestKind::Printer,
+            TestArg::Scanner => SelfTestKind::Scanner,
+            TestArg::Network => SelfTestKind::Network,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Service {
+    /// Show the out-of-service screen with a reason (refused while a citizen is served).
+    Pause {
+        #[arg(long)]
+        reason: String,
+    },
+    /// Back in service.
+    Resume,
+    /// Return once no citizen's session is open (exit 1 after --timeout seconds).
+    WaitIdle {
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
+}
+
+#[derive(Subcommand)]
 enum QueueAction {
     /// Queue a held item again and try it at once.
     Retry { local_no: String },
@@ -105,15 +174,38 @@ enum Report {
 
 #[derive(Subcommand)]
 enum Diag {
-    /// Devices' and queue's state as JSON.
+    /// Devices, paper, queue, versions, uptime, out-of-service, open alerts and help
+    /// calls, the configuration (secrets masked), as JSON.
     Status,
+    /// Self-test one device or the network (all four without an argument), as JSON.
+    /// Refused while a citizen is served. Exit 1 if a test fails.
+    Selftest {
+        #[arg(value_enum)]
+        test: Option<TestArg>,
+    },
     /// Outbox items by provisional number, state, attempts and last error (no personal
     /// data), as JSON; `retry` or `purge` one (audited).
     Queue {
         #[command(subcommand)]
         action: Option<QueueAction>,
     },
-    /// Read one ID card and print it as JSON (number masked unless --reveal).
+    /// Export the log lines and audit events since a time, and the status, into a new
+    /// directory under DIR (e.g. a USB stick), without personal data.
+    Logs {
+        /// How far back: 7d, 24h, 30m.
+        #[arg(long, default_value = "7d", value_parser = parse_since)]
+        since: Duration,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Pause, resume, or wait for the running kiosk to be idle (needs a running kiosk).
+    Service {
+        #[command(subcommand)]
+        what: Service,
+    },
+    /// Read one ID card and print it as JSON (number masked unless --reveal). On the
+    /// configured reader only with the kiosk stopped: the running kiosk holds it (use
+    /// `diag selftest reader`).
     Idcard {
         /// Serial port of the reader (default: the configured one; demo: an emulator).
         #[arg(long)]
@@ -200,10 +292,17 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         return Ok(demo::screenshot(out, &cli.screen, cli.elder)?);
     }
     match &cli.cmd {
-        None => kiosk::service::run(load_config(cli, false)?).map_err(|e| match e {
-            kiosk::service::RunError::Refused(m) => Failure::Refused(m),
-            kiosk::service::RunError::Failed(m) => Failure::Failed(m),
-        }),
+        None => {
+            let cfg = load_config(cli, false)?;
+            match kiosk::logging::add_file(&cfg.log_dir()) {
+                Ok(path) => tracing::info!(file = %path.display(), "logging to file too"),
+                Err(e) => tracing::warn!(error = %e, "no log file; logging to stderr only"),
+            }
+            kiosk::service::run(cfg).map_err(|e| match e {
+                kiosk::service::RunError::Refused(m) => Failure::Refused(m),
+                kiosk::service::RunError::Failed(m) => Failure::Failed(m),
+            })
+        }
         Some(Cmd::Keys { what: Keys::Init }) => {
             let cfg = load_config(cli, true)?;
             for (what, path, created) in kiosk::app::init_keys(&cfg).map_err(|e| e.to_string())? {
@@ -216,19 +315,8 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
             println!("{}", kiosk::outbox::rotate_keys_cli(&cfg)?);
             Ok(())
         }
-        Some(Cmd::Diag { what: Diag::Queue { action } }) => {
-            let action = match action {
-                None => None,
-                Some(QueueAction::Retry { local_no }) => Some(("retry", local_no.as_str())),
-                Some(QueueAction::Purge { local_no }) => Some(("purge", local_no.as_str())),
-            };
-            println!("{}", kiosk::outbox::diag_queue(&load_config(cli, true)?, action)?);
-            Ok(())
-        }
-        Some(Cmd::Diag { what: Diag::Status }) => Ok(diag_status(&load_config(cli, true)?)?),
-        Some(Cmd::Diag { what: Diag::Idcard { port, reveal, timeout } }) => {
-            Ok(diag_idcard(&load_config(cli, true)?, port.as_deref(), *reveal, *timeout)?)
-        }
+        Some(Cmd::Pin { what: Pin::Set { role } }) => pin_set(&load_config(cli, true)?, *role),
+        Some(Cmd::Diag { what }) => diag(&load_config(cli, true)?, what),
         #[cfg(feature = "demo")]
         Some(Cmd::Receipts { out }) => Ok(demo::render_receipts(&Config::demo(), out)?),
         #[cfg(feature = "demo")]
@@ -236,10 +324,280 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
     }
 }
 
-fn diag_status(cfg: &Config) -> Result<(), String> {
-    let status = kiosk::diag::status(cfg)?;
-    println!("{}", serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?);
+fn diag(cfg: &Config, what: &Diag) -> Result<(), Failure> {
+    match what {
+        Diag::Status => {
+            let status = match ask(cfg, &Request::Status)? {
+                // In the schema's field order, as the direct path prints it.
+                Some(v) => match serde_json::from_value::<kiosk::diag::Status>(v.clone()) {
+                    Ok(s) => to_json(&s)?,
+                    Err(_) => v,
+                },
+                None => to_json(&kiosk::diag::status(cfg)?)?,
+            };
+            print_json(&status)
+        }
+        Diag::Selftest { test } => {
+            let tests: Vec<SelfTestKind> = match test {
+                Some(t) => vec![(*t).into()],
+                None => SelfTestKind::ALL.to_vec(),
+            };
+            let mut reports = Vec::new();
+            let mut source = Source::Socket;
+            for kind in tests {
+                let (s, report) = match ask(cfg, &Request::Selftest { test: kind })? {
+                    Some(v) => (Source::Socket, v),
+                    None => (Source::Direct, selftest_direct(cfg, kind)?),
+                };
+                source = s;
+                reports.push(report);
+            }
+            let all_ok = reports.iter().all(|r| r["ok"] == true);
+            let out = if reports.len() == 1 {
+                with_source(reports.remove(0), source)
+            } else {
+                serde_json::json!({ "source": source.name(), "ok": all_ok, "reports": reports })
+            };
+            print_json(&out)?;
+            if all_ok {
+                Ok(())
+            } else {
+                Err(Failure::Failed("self-test failed (see the JSON above)".into()))
+            }
+        }
+        Diag::Queue { action } => {
+            let action = action.as_ref().map(|a| match a {
+                QueueAction::Retry { local_no } => control::QueueAction::Retry { local_no: local_no.clone() },
+                QueueAction::Purge { local_no } => control::QueueAction::Purge { local_no: local_no.clone() },
+            });
+            let (source, v) = match ask(cfg, &Request::Queue { action: action.clone() })? {
+                Some(v) => (Source::Socket, v),
+                None => {
+                    let store = open_store(cfg)?;
+                    (Source::Direct, kiosk::ops::handler::queue_report(&store, action.as_ref())?)
+                }
+            };
+            print_json(&with_source(v, source))
+        }
+        Diag::Logs { since, out } => diag_logs(cfg, *since, out),
+        Diag::Service { what } => {
+            let req = match what {
+                Service::Pause { reason } => Request::Pause { reason: reason.clone() },
+                Service::Resume => Request::Resume,
+                Service::WaitIdle { timeout } => Request::WaitIdle { timeout_secs: *timeout },
+            };
+            match ask(cfg, &req)? {
+                Some(v) => print_json(&with_source(v, Source::Socket)),
+                None => Err(Failure::Failed(format!(
+                    "no kiosk is running (nothing answers on {}): `diag service` needs the running kiosk \
+                     (systemctl start kiosk)",
+                    cfg.control_socket().display()
+                ))),
+            }
+        }
+        Diag::Idcard { port, reveal, timeout } => {
+            let socket = cfg.control_socket();
+            if port.is_none() && control::client::kiosk_answers(&socket) {
+                return Err(Failure::Failed(format!(
+                    "the running kiosk (on {}) holds the reader: use `kiosk diag selftest reader`, or stop the \
+                     kiosk first",
+                    socket.display()
+                )));
+            }
+            Ok(diag_idcard(cfg, port.as_deref(), *reveal, *timeout)?)
+        }
+    }
+}
+
+/// Asks the running kiosk. None: no kiosk answers (the caller goes direct). Says on
+/// stderr which it was.
+fn ask(cfg: &Config, req: &Request) -> Result<Option<serde_json::Value>, Failure> {
+    let socket = cfg.control_socket();
+    match control::client::request(&socket, req) {
+        Ok(answer) => {
+            eprintln!("kiosk diag: answered by the running kiosk ({})", socket.display());
+            match (answer.ok, answer.data, answer.error) {
+                (true, data, _) => Ok(Some(data.unwrap_or(serde_json::Value::Null))),
+                (false, _, error) => Err(Failure::Failed(error.unwrap_or_else(|| "the kiosk refused".into()))),
+            }
+        }
+        Err(ClientError::NotRunning(_)) => {
+            if !matches!(req, Request::Pause { .. } | Request::Resume | Request::WaitIdle { .. }) {
+                eprintln!(
+                    "kiosk diag: no kiosk answers on {}; looking at the devices and the database directly",
+                    socket.display()
+                );
+            }
+            Ok(None)
+        }
+        Err(e) => Err(Failure::Failed(e.to_string())),
+    }
+}
+
+fn to_json(v: &impl serde::Serialize) -> Result<serde_json::Value, String> {
+    serde_json::to_value(v).map_err(|e| e.to_string())
+}
+
+fn print_json(v: &serde_json::Value) -> Result<(), Failure> {
+    println!("{}", serde_json::to_string_pretty(v).map_err(|e| e.to_string())?);
     Ok(())
+}
+
+/// The answer with `"source"` first among its fields (an object; anything else is wrapped).
+fn with_source(v: serde_json::Value, source: Source) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            out.insert("source".into(), source.name().into());
+            out.extend(map.into_iter().filter(|(k, _)| k != "source"));
+            serde_json::Value::Object(out)
+        }
+        other => serde_json::json!({ "source": source.name(), "data": other }),
+    }
+}
+
+/// The database, for the direct path (it must exist: the kiosk creates it).
+fn open_store(cfg: &Config) -> Result<kiosk::store::Store, String> {
+    let db = cfg.terminal.data_dir.join("kiosk.db");
+    if !db.exists() {
+        return Err(format!("{}: no database yet", db.display()));
+    }
+    kiosk::store::Store::open(&db).map_err(|e| e.to_string())
+}
+
+/// A self-test with no kiosk running: the CLI opens the devices itself.
+fn selftest_direct(cfg: &Config, kind: SelfTestKind) -> Result<serde_json::Value, String> {
+    let (devices, _rig) = kiosk::devices::open(cfg).map_err(|e| e.to_string())?;
+    let facts = kiosk::ops::selftest::Facts {
+        printer_profile: cfg.devices.printer.profile.clone().unwrap_or_else(|| "generic-80".into()),
+        endpoint: (cfg.intake.endpoint != "embedded").then(|| cfg.intake.endpoint.clone()),
+        client: None,
+        terminal_id: cfg.terminal.id.clone(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let report = rt.block_on(kiosk::ops::selftest::run(kind, devices, facts));
+    if let Ok(store) = open_store(cfg) {
+        use kiosk::ops::audit::{AuditEvent, Outcome};
+        let outcome = if report.ok { Outcome::Ok } else { Outcome::Failed };
+        let summary = kiosk::logging::scrub(&report.summary);
+        let _ = store.audit_event(AuditEvent::selftest(kind), kiosk::ops::Actor::Cli, outcome, &summary);
+    }
+    to_json(&report)
+}
+
+/// `7d`, `24h`, `30m`.
+fn parse_since(s: &str) -> Result<Duration, String> {
+    let want = "a number and a unit: 7d, 24h or 30m";
+    let t = s.trim();
+    let last = t.char_indices().last().map_or(0, |(i, _)| i);
+    let (num, unit) = t.split_at(last);
+    let n: u64 = num.parse().map_err(|_| format!("`{s}`: {want}"))?;
+    let secs = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        _ => return Err(format!("`{s}`: {want}")),
+    };
+    if n == 0 {
+        return Err(format!("`{s}`: must be more than 0"));
+    }
+    Ok(Duration::from_secs(n.saturating_mul(secs)))
+}
+
+/// `diag logs`: log lines, audit events (socket or database) and the status, written
+/// into a new directory under `out`, every byte through `logging::scrub`.
+fn diag_logs(cfg: &Config, since: Duration, out: &Path) -> Result<(), Failure> {
+    let since_ms = kiosk::store::now_ms() - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
+    let (source, status) = match ask(cfg, &Request::Status)? {
+        Some(v) => (Source::Socket, v),
+        None => (Source::Direct, to_json(&kiosk::diag::status(cfg)?)?),
+    };
+    let audit = match source {
+        Source::Socket => ask(cfg, &Request::Audit { since_ms })?.unwrap_or_default(),
+        Source::Direct => match open_store(cfg) {
+            Ok(store) => {
+                use kiosk::ops::audit::{AuditEvent, Outcome};
+                let rows = store.audit_since(since_ms).map_err(|e| e.to_string())?;
+                let detail = format!("{} audit rows since {since_ms}", rows.len());
+                let _ = store.audit_event(AuditEvent::LogsExport, kiosk::ops::Actor::Cli, Outcome::Ok, &detail);
+                to_json(&rows)?
+            }
+            Err(_) => serde_json::Value::Array(Vec::new()),
+        },
+    };
+    let rows: Vec<serde_json::Value> = match audit {
+        serde_json::Value::Array(rows) => rows,
+        _ => Vec::new(),
+    };
+    let lines = kiosk::logging::lines_since(&cfg.log_dir(), since_ms);
+    let export = kiosk::diag::Export {
+        terminal: &cfg.terminal.id,
+        since_ms,
+        source,
+        status: &status,
+        audit: &rows,
+        log_lines: &lines,
+        log_dir: &cfg.log_dir(),
+    };
+    let manifest = kiosk::diag::write_export(out, &export)?;
+    print_json(&manifest)
+}
+
+/// `kiosk pin set`: the PIN from stdin (twice, without echo, on a terminal).
+fn pin_set(cfg: &Config, role: RoleArg) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    let role = match role {
+        RoleArg::Host => kiosk::ops::Role::Host,
+        RoleArg::Technician => kiosk::ops::Role::Technician,
+    };
+    let pin = if std::io::stdin().is_terminal() {
+        let first = read_secret(&format!("{} ({}) 新密码 / new PIN (6 digits): ", role.label_zh(), role.name()))?;
+        let again = read_secret("再输入一次 / again: ")?;
+        if first != again {
+            return Err(Failure::Failed("两次输入不一致 / the two PINs differ; nothing changed".into()));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| format!("stdin: {e}"))?;
+        line
+    };
+    let pin = zeroize::Zeroizing::new(pin.trim_end_matches(['\r', '\n']).to_string());
+    let path = kiosk::ops::pin::set_from_cli(cfg, role, &pin).map_err(|e| Failure::Failed(e.to_string()))?;
+    println!("{} ({}) PIN set: {}", role.label_zh(), role.name(), path.display());
+    Ok(())
+}
+
+/// One line from the terminal with echo off.
+fn read_secret(prompt: &str) -> Result<String, String> {
+    use std::io::Write;
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    // SAFETY: termios calls on fd 0 with a zeroed, then filled, struct; restored below.
+    let saved = unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(0, &mut t) == 0 {
+            let mut quiet = t;
+            quiet.c_lflag &= !libc::ECHO;
+            libc::tcsetattr(0, libc::TCSANOW, &quiet);
+            Some(t)
+        } else {
+            None
+        }
+    };
+    let mut line = String::new();
+    let res = std::io::stdin().read_line(&mut line);
+    if let Some(t) = saved {
+        // SAFETY: restores the attributes read above.
+        unsafe { libc::tcsetattr(0, libc::TCSANOW, &t) };
+    }
+    eprintln!();
+    res.map_err(|e| format!("stdin: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 fn diag_idcard(cfg: &Config, port: Option<&str>, reveal: bool, timeout: u64) -> Result<(), String> {
@@ -267,16 +625,15 @@ fn diag_idcard(cfg: &Config, port: Option<&str>, reveal: bool, timeout: u64) -> 
 #[cfg(feature = "demo")]
 mod demo {
     use kiosk::config::Config;
-    use kiosk::journey::Screen;
     use std::path::Path;
 
     pub fn screenshot(out: &Path, screen: &str, elder: bool) -> Result<(), String> {
-        let target = Screen::from_name(screen).ok_or_else(|| format!("unknown screen `{screen}`"))?;
+        let catalog = kiosk::catalog::Catalog::seed();
+        let mut state =
+            kiosk::headless::screen_state(screen, &catalog).ok_or_else(|| format!("unknown screen `{screen}`"))?;
         kiosk::headless::init(false).map_err(|e| e.to_string())?;
         let app = kiosk::headless::new_window().map_err(|e| e.to_string())?;
         let cfg = Config::demo();
-        let catalog = kiosk::catalog::Catalog::seed();
-        let mut state = kiosk::headless::demo_state(target, &catalog);
         state.elder = elder;
         let mut view = kiosk::ui::view::build(&state, &catalog, &cfg.terminal.progress_url);
         kiosk::ui::set_terminal(&app, &cfg.terminal);

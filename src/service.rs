@@ -83,6 +83,7 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
         }
     })?;
     crate::ui::connect(&app, kiosk.tx.clone());
+    let _frames = crate::ui::watch_frames(&app, kiosk.ops.clone());
     spawn_signals(&kiosk);
     spawn_watchdog(&kiosk);
     #[cfg(feature = "fault-injection")]

@@ -22,77 +22,9 @@ const WATCHDOG: Duration = Duration::from_micros(WATCHDOG_USEC);
 /// Start-up of a debug build: devices, catalog from the platform, first screen.
 const READY_LIMIT: Duration = Duration::from_secs(60);
 
-/// A virtual X display, stopped on drop.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-/// Display `n` is held by a running X server (a lock whose process is gone is stale:
-/// the X server replaces it, and its socket).
-fn display_taken(n: u32) -> bool {
-    let Ok(lock) = std::fs::read_to_string(format!("/tmp/.X{n}-lock")) else {
-        return false;
-    };
-    match lock.trim().parse::<i32>() {
-        // SAFETY: signal 0 only checks that the process exists.
-        Ok(pid) if pid > 0 => unsafe { libc::kill(pid, 0) == 0 },
-        _ => true,
-    }
-}
-
-impl Xvfb {
-    fn start(log: &Path) -> Xvfb {
-        for n in 90..130 {
-            if display_taken(n) {
-                continue;
-            }
-            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-            let err = std::fs::File::create(log).unwrap();
-            let mut child = match Command::new("Xvfb")
-                .args([&format!(":{n}"), "-screen", "0", "1080x1920x24", "-nolisten", "tcp"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(err)
-                .spawn()
-            {
-                Ok(c) => c,
-                Err(e) => panic!("cannot run Xvfb ({e}); install the Debian package `xvfb` (scripts/setup.sh --run)"),
-            };
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(15) {
-                // Connectable, not merely present: a stale socket file may be left over.
-                if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
-                    return Xvfb { child, display: format!(":{n}") };
-                }
-                if child.try_wait().unwrap().is_some() {
-                    break; // display taken meanwhile, or another failure: try the next one
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("no Xvfb display could be started; last log:\n{}", std::fs::read_to_string(log).unwrap_or_default())
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        // SIGTERM lets Xvfb remove its lock file and socket; SIGKILL if it lingers.
-        // SAFETY: kill(2) on our own unreaped child.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(3) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/xvfb.rs"]
+mod xvfb;
+use xvfb::Xvfb;
 
 /// The service manager's end of `NOTIFY_SOCKET`: every line of every datagram with the
 /// time it arrived, read by a thread so the times are the kiosk's send times.
@@ -304,6 +236,8 @@ centre = "新乡市政务服务中心"
 branch = "测试网点"
 help_phone = "0373-3021234"
 data_dir = "{data}"
+# Beside the data, not the terminal's /run/kiosk.
+control_socket = "{data}/control.sock"
 idle_timeout_secs = 120
 progress_url = "https://zwfw.example.gov.cn/progress"
 heartbeat_secs = 5
@@ -349,7 +283,7 @@ fn runs_as_a_systemd_notify_service_with_watchdog() {
     let idcard = kiosk_hardware::idcard::Emulator::start(kiosk_hardware::idcard::EmulatorConfig::default())
         .expect("ID-card reader emulator");
     let printer = kiosk_hardware::printer::PtyPrinter::spawn(576, None, None).expect("virtual printer");
-    let xvfb = Xvfb::start(&dir.join("xvfb.log"));
+    let xvfb = Xvfb::start(&dir.join("xvfb.log"), 90..130);
     eprintln!(
         "platform {}, reader {}, printer {}, display {}",
         platform.base_url(),

@@ -1,11 +1,16 @@
 //! The client against the simulator over loopback: idempotency, typed errors, each
-//! injected fault, 收件 → 受理 → 办结, query by hashed ID, catalog versions, heartbeat.
+//! injected fault, 收件 → 受理 → 办结, query by hashed ID, catalog versions, heartbeat
+//! (with the operations fields and the pause/resume command in its answer), 帮办 calls
+//! and the signed ping of the network self-test.
 
 mod intake_support;
 
 use intake_sim::FaultPlan;
 use intake_support::*;
-use kiosk::intake::{DeviceHealth, DeviceState, Heartbeat, IntakeError, Outcome, PaperState, RatingSubmission};
+use kiosk::intake::{
+    DeviceHealth, DeviceState, Heartbeat, HelpCallAck, HelpCallRequest, IntakeClient, IntakeError, OutOfServiceDto,
+    Outcome, PaperState, RatingSubmission, SigningKey, TerminalCommand, Versions, COUNT_KEYS, HEARTBEAT,
+};
 use std::time::Duration;
 
 fn rating(local_no: &str, level: u8, reasons: &[&str]) -> RatingSubmission {
@@ -155,6 +160,7 @@ fn progress_catalog_and_heartbeat() {
             queue_depth: 3,
             oldest_queued_secs: 40,
             needs_attention: 1,
+            ..Default::default()
         };
         let hb_ack = c.heartbeat(&hb).await.unwrap();
         assert_eq!(hb_ack.catalog_version, "2026.12.0");
@@ -172,4 +178,185 @@ fn standalone_sims_empty_catalog_is_valid_and_oldest() {
     assert!(empty.bundles.is_empty() && empty.matters.is_empty());
     let seed = kiosk::catalog::Catalog::seed().version;
     assert_eq!(kiosk::catalog::compare_versions(&empty.version, &seed), std::cmp::Ordering::Less);
+}
+
+/// A heartbeat with every operations field set, as the monitor sends it.
+fn full_heartbeat() -> Heartbeat {
+    Heartbeat {
+        terminal_id: TERMINAL.into(),
+        software_version: "0.1.0".into(),
+        devices: DeviceHealth { scanner: DeviceState::Absent, paper: PaperState::Ok, ..Default::default() },
+        queue_depth: 1,
+        oldest_queued_secs: 12,
+        needs_attention: 0,
+        versions: Versions {
+            software: "0.1.0".into(),
+            commit: "be81822".into(),
+            catalog_version: "2026.3.0".into(),
+            config_sha256: "ab".repeat(32),
+            schema_version: 7,
+        },
+        counts_today: COUNT_KEYS.iter().enumerate().map(|(i, k)| (k.to_string(), i as i64 + 1)).collect(),
+        out_of_service: Some(OutOfServiceDto {
+            reason: "打印机维护".into(),
+            by: "technician".into(),
+            since_ms: 1_767_225_600_000,
+        }),
+        open_alerts: 2,
+        pending_help_calls: 1,
+        uptime_secs: 86_400,
+        screen: "out_of_service".into(),
+        last_frame_ms: Some(kiosk::store::now_ms() - 500),
+    }
+}
+
+#[test]
+fn heartbeat_with_every_new_field_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let h = start(open_sim(dir.path()), "127.0.0.1:0").await;
+        let c = client(&h.base_url(), Duration::from_secs(5));
+        let hb = full_heartbeat();
+        assert_eq!(hb.counts_today.len(), 10);
+        let ack = c.heartbeat(&hb).await.unwrap();
+        assert_eq!(ack.command, None);
+        assert_eq!(h.sim.last_heartbeat(TERMINAL), Some(hb.clone()));
+        let lag = h.sim.frame_lag_ms(TERMINAL).unwrap();
+        assert!((0..60_000).contains(&lag), "a screen drawing frames: {lag}");
+
+        // Up, but drawing nothing for ten minutes: the platform sees the lag.
+        let stalled = Heartbeat { last_frame_ms: Some(kiosk::store::now_ms() - 600_000), ..hb.clone() };
+        c.heartbeat(&stalled).await.unwrap();
+        assert!(h.sim.frame_lag_ms(TERMINAL).unwrap() >= 600_000);
+        c.heartbeat(&Heartbeat { last_frame_ms: None, out_of_service: None, ..hb }).await.unwrap();
+        assert_eq!(h.sim.frame_lag_ms(TERMINAL), None, "no frame yet");
+        assert_eq!(h.sim.last_heartbeat(TERMINAL).unwrap().out_of_service, None);
+    });
+}
+
+/// The heartbeat of a terminal that predates the operations fields is still accepted.
+#[test]
+fn old_shape_heartbeat_still_parses() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let h = start(open_sim(dir.path()), "127.0.0.1:0").await;
+        let body = format!(
+            r#"{{"terminal_id":"{TERMINAL}","software_version":"0.0.9","queue_depth":4,"oldest_queued_secs":9,
+            "needs_attention":0,"devices":{{"idcard":{{"state":"ok"}},"printer":{{"state":"fault","reason":"缺纸"}},
+            "scanner":{{"state":"ok"}},"paper":"out"}}}}"#
+        );
+        let sig = key().sign("POST", HEARTBEAT, body.as_bytes());
+        let mut req = reqwest::Client::new()
+            .post(format!("{}{HEARTBEAT}", h.base_url()))
+            .header("Content-Type", "application/json");
+        for (k, v) in sig.headers() {
+            req = req.header(k, v);
+        }
+        let resp = req.body(body).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        let hb = h.sim.last_heartbeat(TERMINAL).unwrap();
+        assert_eq!((hb.software_version.as_str(), hb.queue_depth), ("0.0.9", 4));
+        assert_eq!(hb.versions, Versions::default());
+        assert!(hb.counts_today.is_empty() && hb.out_of_service.is_none() && hb.last_frame_ms.is_none());
+        assert_eq!((hb.open_alerts, hb.pending_help_calls, hb.uptime_secs, hb.screen.as_str()), (0, 0, 0, ""));
+    });
+}
+
+#[test]
+fn queued_pause_is_delivered_exactly_once_in_the_next_ack() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let h = start(open_sim(dir.path()), "127.0.0.1:0").await;
+        let c = client(&h.base_url(), Duration::from_secs(5));
+        let hb = full_heartbeat();
+        assert_eq!(c.heartbeat(&hb).await.unwrap().command, None);
+
+        let pause = TerminalCommand::Pause { reason: "系统升级，请到窗口办理".into() };
+        h.sim.queue_command(TERMINAL, pause.clone());
+        // A heartbeat the platform refuses (another terminal's id) does not take it.
+        let e = c.heartbeat(&Heartbeat { terminal_id: "XX-0001".into(), ..hb.clone() }).await.unwrap_err();
+        assert!(matches!(e, IntakeError::Rejected { status: 422, .. }), "{e:?}");
+        assert_eq!(c.heartbeat(&hb).await.unwrap().command, Some(pause));
+        assert_eq!(c.heartbeat(&hb).await.unwrap().command, None, "once");
+
+        // Through the simulator's developer route, as `curl` would.
+        let url = format!("{}/__sim/terminals/{TERMINAL}/command", h.base_url());
+        let resp = reqwest::Client::new().post(&url).json(&TerminalCommand::Resume).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 202);
+        assert_eq!(c.heartbeat(&hb).await.unwrap().command, Some(TerminalCommand::Resume));
+        assert_eq!(c.heartbeat(&hb).await.unwrap().command, None);
+    });
+}
+
+#[test]
+fn help_calls_are_relayed_once_and_only_when_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let h = start(open_sim(dir.path()), "127.0.0.1:0").await;
+        let c = client(&h.base_url(), Duration::from_secs(5));
+        let call = HelpCallRequest {
+            terminal_id: TERMINAL.into(),
+            call_id: 1,
+            at_ms: kiosk::store::now_ms(),
+            screen: "form".into(),
+            site: "红旗区便民服务中心 大厅东侧".into(),
+        };
+        let ack = c.help_call(&call).await.unwrap();
+        assert_eq!(ack, HelpCallAck { relayed: true, channel: "sms".into() });
+        assert_eq!(c.help_call(&call).await.unwrap(), ack, "a retry gets the same answer");
+        assert_eq!(h.sim.help_calls(), vec![call.clone()], "recorded once");
+
+        let wrong_key =
+            IntakeClient::new(&h.base_url(), Duration::from_secs(5), SigningKey::new(TERMINAL, &[1; 32])).unwrap();
+        let second = HelpCallRequest { call_id: 2, ..call.clone() };
+        let e = wrong_key.help_call(&second).await.unwrap_err();
+        assert!(matches!(&e, IntakeError::Auth { status: 401, code, .. } if code == "bad_signature"), "{e:?}");
+        let unsigned = reqwest::Client::new()
+            .post(format!("{}{}", h.base_url(), kiosk::intake::HELP_CALLS))
+            .json(&second)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unsigned.status().as_u16(), 401);
+        assert_eq!(h.sim.help_calls(), vec![call], "refused calls are not recorded");
+    });
+}
+
+/// The technician's network self-test: a signed ping gives the platform's time; a
+/// wrong clock and a wrong key are told apart.
+#[test]
+fn ping_gives_server_time_and_tells_a_wrong_clock_from_a_wrong_key() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let h = start(open_sim(dir.path()), "127.0.0.1:0").await;
+        let c = client(&h.base_url(), Duration::from_secs(5));
+        let p = c.ping().await.unwrap();
+        assert!(p.skew_secs().abs() <= 2, "{p:?}");
+        assert!((p.server_time - kiosk::intake::sign::now_secs()).abs() <= 2);
+        assert!(p.round_trip_ms < 5_000);
+
+        // The platform's clock 10 minutes ahead of ours: refused for the clock, and the
+        // refusal's Date tells by how much.
+        h.sim.set_clock_offset_secs(600);
+        let e = c.ping().await.unwrap_err();
+        assert!(e.is_clock_refusal(), "{e:?}");
+        assert!(matches!(&e, IntakeError::Auth { status: 401, .. }));
+        let skew = c.skew().get().unwrap();
+        assert!((skew - 600).abs() <= 2, "{skew}");
+
+        // Inside the window the ping passes and shows the skew itself.
+        h.sim.set_clock_offset_secs(-120);
+        let p = c.ping().await.unwrap();
+        assert!((p.skew_secs() + 120).abs() <= 2, "{p:?}");
+
+        // A wrong key is not a clock problem.
+        h.sim.set_clock_offset_secs(0);
+        let wrong_key =
+            IntakeClient::new(&h.base_url(), Duration::from_secs(5), SigningKey::new(TERMINAL, &[1; 32])).unwrap();
+        let e = wrong_key.ping().await.unwrap_err();
+        assert!(!e.is_clock_refusal() && e.code() == Some("bad_signature"), "{e:?}");
+        let stranger =
+            IntakeClient::new(&h.base_url(), Duration::from_secs(5), SigningKey::new("XX-7777", &[1; 32])).unwrap();
+        assert_eq!(stranger.ping().await.unwrap_err().code(), Some("unknown_terminal"));
+    });
 }

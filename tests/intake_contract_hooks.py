@@ -40,6 +40,12 @@ def before_call(context, case, kwargs):
     headers = case.headers or {}
     if all(h in headers for h in SIGNING_HEADERS):
         kwargs["auth"] = TerminalSignature()
+        # A heartbeat or help call must name the signing terminal (else 422): a generated
+        # string id becomes ours, so such calls can pass. Any string is valid there, so a
+        # negative case stays negative.
+        body = case.body
+        if isinstance(body, dict) and isinstance(body.get("terminal_id"), str):
+            body["terminal_id"] = TERMINAL
 
 
 @schemathesis.hook

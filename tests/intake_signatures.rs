@@ -5,7 +5,7 @@ mod intake_support;
 
 use intake_support::*;
 use kiosk::intake::sign::{now_secs, SigningKey};
-use kiosk::intake::{Rejection, CASES, IDEMPOTENCY_HEADER};
+use kiosk::intake::{HelpCallRequest, Rejection, CASES, HELP_CALLS, IDEMPOTENCY_HEADER, TIME};
 
 async fn post(base: &str, key: &SigningKey, body: &[u8], ts: i64, nonce: &str, sent: &[u8]) -> (u16, Rejection) {
     let sig = key.sign_at("POST", CASES, body, ts, nonce);
@@ -87,5 +87,63 @@ fn client_signs_every_call_and_auth_errors_stay_retryable() {
         assert!(matches!(e, kiosk::intake::IntakeError::Auth { status: 401, .. }), "{e:?}");
         assert!(e.is_retryable(), "a key problem must not drop the citizen's case");
         assert_eq!(h.sim.cases().len(), 1);
+    });
+}
+
+/// One signed request to `path` at `ts` with `nonce`; returns (status, reason code).
+async fn signed(
+    base: &str,
+    key: &SigningKey,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    ts: i64,
+    nonce: &str,
+) -> (u16, String) {
+    let sig = key.sign_at(method, path, body, ts, nonce);
+    let mut req = reqwest::Client::new()
+        .request(method.parse().unwrap(), format!("{base}{path}"))
+        .header("Content-Type", "application/json");
+    for (k, v) in sig.headers() {
+        req = req.header(k, v);
+    }
+    let resp = req.body(body.to_vec()).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json::<Rejection>().await.map(|r| r.code).unwrap_or_default())
+}
+
+/// 帮办 calls and the ping are signed like everything else: the same refusals, and a
+/// refused call is never relayed.
+#[test]
+fn help_calls_and_the_ping_follow_the_same_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let h = start(open_sim(dir.path()), "127.0.0.1:0").await;
+        let base = h.base_url();
+        let k = key();
+        let now = now_secs();
+        let call = HelpCallRequest {
+            terminal_id: TERMINAL.into(),
+            call_id: 3,
+            at_ms: now * 1000,
+            screen: "identify".into(),
+            site: "大厅".into(),
+        };
+        let body = serde_json::to_vec(&call).unwrap();
+
+        for (ts, nonce, want) in [(now - 320, "h-old", "stale_timestamp"), (now + 320, "h-future", "stale_timestamp")] {
+            assert_eq!(signed(&base, &k, "POST", HELP_CALLS, &body, ts, nonce).await, (401, want.into()));
+            assert_eq!(signed(&base, &k, "GET", TIME, b"", ts, nonce).await, (401, want.into()));
+        }
+        let other = SigningKey::new(TERMINAL, &[1; 32]);
+        assert_eq!(signed(&base, &other, "POST", HELP_CALLS, &body, now, "h-key").await, (401, "bad_signature".into()));
+        assert_eq!(signed(&base, &other, "GET", TIME, b"", now, "t-key").await, (401, "bad_signature".into()));
+        assert!(h.sim.help_calls().is_empty());
+
+        assert_eq!(signed(&base, &k, "POST", HELP_CALLS, &body, now, "h-ok").await.0, 201);
+        assert_eq!(signed(&base, &k, "POST", HELP_CALLS, &body, now, "h-ok").await, (401, "nonce_reused".into()));
+        assert_eq!(signed(&base, &k, "GET", TIME, b"", now, "t-ok").await.0, 200);
+        assert_eq!(signed(&base, &k, "GET", TIME, b"", now, "t-ok").await, (401, "nonce_reused".into()));
+        assert_eq!(h.sim.help_calls(), vec![call]);
     });
 }

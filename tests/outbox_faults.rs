@@ -164,6 +164,7 @@ fn a_final_refusal_is_counted_alerted_and_not_retried() {
         queue_depth: st.queued as u32,
         oldest_queued_secs: 0,
         needs_attention: st.needs_attention as u32,
+        ..Default::default()
     };
     rt.block_on(c.heartbeat(&hb)).unwrap();
     assert_eq!(h.sim.last_heartbeat(TERMINAL).unwrap().needs_attention, 1);

@@ -2,11 +2,16 @@
 //! follow GB/T 39046 办件 terms where they exist.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const CASES: &str = "/api/v1/cases";
 pub const RATINGS: &str = "/api/v1/ratings";
 pub const CATALOG: &str = "/api/v1/catalog";
 pub const HEARTBEAT: &str = "/api/v1/heartbeat";
+/// 帮办 calls: a citizen pressed 呼叫帮办; the platform relays it to the host branch.
+pub const HELP_CALLS: &str = "/api/v1/help-calls";
+/// The platform's clock, signed: the technician's network self-test (ping, clock skew).
+pub const TIME: &str = "/api/v1/time";
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,8 +159,12 @@ pub struct CaseList {
     pub cases: Vec<CaseAck>,
 }
 
-/// Terminal heartbeat: device states, paper, queue depth, software version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Terminal heartbeat: device states, paper, queue depth, software version, and what
+/// the platform's operations desk needs to look after the terminal remotely.
+///
+/// Every field after `needs_attention` came later and is `#[serde(default)]`: the
+/// heartbeat of a terminal that does not send them still parses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Heartbeat {
     pub terminal_id: String,
     pub software_version: String,
@@ -168,12 +177,129 @@ pub struct Heartbeat {
     /// Items held for a technician (unreadable here, or refused for good).
     #[serde(default)]
     pub needs_attention: u32,
+    /// What runs: software, commit, catalog, config, schema.
+    #[serde(default)]
+    pub versions: Versions,
+    /// Today's counters (local day of the terminal), keyed by [`COUNT_KEYS`]: `sessions`,
+    /// `submissions`, `prints`, `faults`, `help_calls`, `rating_1` … `rating_5`. Absent
+    /// keys are 0.
+    #[serde(default)]
+    pub counts_today: BTreeMap<String, i64>,
+    /// Set while the service is paused (by a host, a technician, the CLI or the platform).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_service: Option<OutOfServiceDto>,
+    /// Host alerts not yet acknowledged on the terminal.
+    #[serde(default)]
+    pub open_alerts: u32,
+    /// 帮办 calls not yet answered by the branch.
+    #[serde(default)]
+    pub pending_help_calls: u32,
+    /// Seconds since the kiosk process started.
+    #[serde(default)]
+    pub uptime_secs: u64,
+    /// The screen now shown (e.g. `attract`, `form`, `out_of_service`).
+    #[serde(default)]
+    pub screen: String,
+    /// Unix ms of the last frame the UI rendered; None before the first one.
+    ///
+    /// A service that is up behind a blank screen is the costly failure: heartbeats keep
+    /// coming while no citizen can be served. The platform alerts when `last_frame_ms`
+    /// falls far behind the heartbeat's own time (when it was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_frame_ms: Option<i64>,
+}
+
+/// The keys of `Heartbeat::counts_today`, in display order.
+pub const COUNT_KEYS: [&str; 10] = [
+    "sessions",
+    "submissions",
+    "prints",
+    "faults",
+    "help_calls",
+    "rating_1",
+    "rating_2",
+    "rating_3",
+    "rating_4",
+    "rating_5",
+];
+
+/// The versions a terminal runs, so the operations desk sees a mixed fleet at a glance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versions {
+    /// `CARGO_PKG_VERSION` of the kiosk.
+    pub software: String,
+    /// Git commit the kiosk was built from.
+    pub commit: String,
+    /// The service catalog in use.
+    pub catalog_version: String,
+    /// SHA-256 hex of the effective configuration file.
+    pub config_sha256: String,
+    /// Schema version of the terminal's local database.
+    pub schema_version: u32,
+}
+
+/// Why and since when the service is paused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutOfServiceDto {
+    /// Shown to citizens on the out-of-service screen.
+    pub reason: String,
+    /// Who paused it: `host`, `technician`, `cli`, `platform`.
+    pub by: String,
+    /// Unix ms.
+    pub since_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeartbeatAck {
     /// Catalog version the platform publishes now, so the terminal knows to refresh.
     pub catalog_version: String,
+    /// The platform's clock, Unix seconds.
+    pub server_time: i64,
+    /// A command from the operations desk, delivered once (in the answer to the first
+    /// heartbeat after it was given), then forgotten by the platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<TerminalCommand>,
+}
+
+/// What the platform may ask of a terminal through the heartbeat answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TerminalCommand {
+    /// Stop taking citizens: once no citizen is in a session, show the out-of-service
+    /// screen with `reason` until a `resume` (or a host or technician on the machine).
+    Pause { reason: String },
+    /// End a pause: back to the attract screen.
+    Resume,
+}
+
+/// A citizen asked for a 帮办 (staff help) at the terminal. Never personal data: which
+/// terminal, where, when, and on which screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpCallRequest {
+    /// Must be the signing terminal.
+    pub terminal_id: String,
+    /// The terminal's local id of the call; a retry repeats it.
+    pub call_id: i64,
+    /// When the citizen pressed the button, Unix ms.
+    pub at_ms: i64,
+    /// The screen the citizen was on (e.g. `materials`).
+    pub screen: String,
+    /// Where the terminal stands (the branch's name and spot), as configured.
+    pub site: String,
+}
+
+/// The platform relayed the call to the branch (or did not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpCallAck {
+    pub relayed: bool,
+    /// How the branch is reached: `sms`, `work_app`, …
+    pub channel: String,
+}
+
+/// Answer of the signed `GET /api/v1/time`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeAck {
+    /// The platform's clock, Unix seconds.
     pub server_time: i64,
 }
 
@@ -185,6 +311,33 @@ pub fn id_hash(id_number: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn old_heartbeat_parses_with_defaults() {
+        let old = r#"{"terminal_id":"XX-0001","software_version":"0.1.0","queue_depth":2,
+            "devices":{"idcard":{"state":"ok"},"printer":{"state":"absent"},"scanner":{"state":"ok"},"paper":"ok"}}"#;
+        let hb: Heartbeat = serde_json::from_str(old).unwrap();
+        assert_eq!(hb.queue_depth, 2);
+        assert_eq!(hb.versions, Versions::default());
+        assert!(hb.counts_today.is_empty() && hb.out_of_service.is_none() && hb.last_frame_ms.is_none());
+        assert_eq!((hb.open_alerts, hb.pending_help_calls, hb.uptime_secs, hb.screen.as_str()), (0, 0, 0, ""));
+    }
+
+    #[test]
+    fn commands_are_tagged_and_old_acks_parse() {
+        let pause = TerminalCommand::Pause { reason: "设备维护".into() };
+        assert_eq!(serde_json::to_value(&pause).unwrap(), serde_json::json!({"type": "pause", "reason": "设备维护"}));
+        assert_eq!(serde_json::to_value(TerminalCommand::Resume).unwrap(), serde_json::json!({"type": "resume"}));
+        let ack: HeartbeatAck = serde_json::from_str(r#"{"catalog_version":"1","server_time":5}"#).unwrap();
+        assert_eq!(ack.command, None);
+        let v = serde_json::to_value(&ack).unwrap();
+        assert!(v.get("command").is_none(), "no command: no key");
+        let ack: HeartbeatAck =
+            serde_json::from_str(r#"{"catalog_version":"1","server_time":5,"command":{"type":"resume"}}"#).unwrap();
+        assert_eq!(ack.command, Some(TerminalCommand::Resume));
+    }
+
     #[test]
     fn id_hash_is_sha256_of_the_upper_cased_number() {
         let h = "356470b385fd3e10393c879cc1d970f86fd997c9336d337d1638780eb78cdfb9";

@@ -1,4 +1,5 @@
-//! The simulator's HTTP handlers: the API of docs/intake-api.yaml plus `/__sim/*`.
+//! The simulator's HTTP handlers: the API of docs/intake-api.yaml plus `/__sim/*`
+//! (simulator control for developers and tests: unsigned, not part of the platform's API).
 // Handlers answer with a Response either way; boxing the cold error path buys nothing.
 #![allow(clippy::result_large_err)]
 
@@ -23,7 +24,10 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
 }
 
-/// Checks the signature, the clock and the nonce; returns the terminal id.
+/// Checks the signature, the clock and the nonce; returns the terminal id. Refusals in
+/// this order: missing_signature, unknown_terminal, stale_timestamp (before the
+/// signature, so a terminal with a wrong clock learns that first), bad_algorithm,
+/// bad_signature, nonce_reused.
 fn authenticate(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8]) -> Result<String, Response> {
     let fail = |code: &str, reason: &str| {
         Counters::bump(&sim.counters.auth_rejected);
@@ -40,7 +44,7 @@ fn authenticate(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8
     };
     let Some(key) = sim.key_of(tid) else { return fail("unknown_terminal", "终端未登记 / unknown terminal") };
     let Ok(timestamp) = ts.parse::<i64>() else { return fail("stale_timestamp", "时间戳无效 / bad timestamp") };
-    if (sign::now_secs() - timestamp).abs() > sign::MAX_SKEW_SECS {
+    if sim.now_secs().abs_diff(timestamp) > sign::MAX_SKEW_SECS.unsigned_abs() {
         return fail("stale_timestamp", "终端时钟偏差超过5分钟 / timestamp outside ±5 min");
     }
     // The algorithm the terminal names (absent: HMAC-SHA256); one this platform does not
@@ -65,7 +69,7 @@ fn authenticate(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8
     });
     let db = sim.db();
     // Nonces older than the clock window can never be replayed: forget them.
-    let _ = db.execute("DELETE FROM nonces WHERE ts < ?1", [sign::now_secs() - 2 * sign::MAX_SKEW_SECS]);
+    let _ = db.execute("DELETE FROM nonces WHERE ts < ?1", [sim.now_secs() - 2 * sign::MAX_SKEW_SECS]);
     match db.execute("INSERT INTO nonces(terminal, nonce, ts) VALUES(?1, ?2, ?3)", params![tid, nonce, timestamp]) {
         Ok(_) => Ok(tid.to_string()),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -344,15 +348,111 @@ async fn heartbeat(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: Hea
             "终端编号与签名不符 / terminal id mismatch",
         );
     }
+    let at = crate::now_ms();
     let res = sim.db().execute(
         "INSERT INTO heartbeats(terminal, body, at_ms) VALUES(?1, ?2, ?3)
          ON CONFLICT(terminal) DO UPDATE SET body = excluded.body, at_ms = excluded.at_ms",
-        params![terminal, serde_json::to_string(&hb).unwrap_or_default(), crate::now_ms()],
+        params![terminal, serde_json::to_string(&hb).unwrap_or_default(), at],
     );
     if let Err(e) = res {
         return reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string());
     }
-    Json(HeartbeatAck { catalog_version: sim.catalog().0, server_time: sign::now_secs() }).into_response()
+    // The platform's watch on a blank screen: up, answering, but drawing nothing.
+    if let Some(lag) = hb.last_frame_ms.map(|f| at.saturating_sub(f)).filter(|lag| *lag > FRAME_LAG_ALERT_MS) {
+        tracing::warn!(alert = "screen_stalled", %terminal, lag_ms = lag, screen = %hb.screen, "no frame drawn lately");
+    }
+    // Taken only now that the heartbeat is recorded: a refused one leaves it queued.
+    let command = sim.take_command(&terminal);
+    if let Some(c) = &command {
+        tracing::info!(%terminal, command = ?c, "command delivered");
+    }
+    Json(HeartbeatAck { catalog_version: sim.catalog().0, server_time: sim.now_secs(), command }).into_response()
+}
+
+/// A frame older than this at heartbeat time (ms) is a stalled screen for the platform.
+pub const FRAME_LAG_ALERT_MS: i64 = 60_000;
+
+async fn help_call(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+    let terminal = match front(&sim, &method, &uri, &h, &body).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let call: HelpCallRequest = match parse(&body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if call.terminal_id != terminal {
+        return reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "terminal_mismatch",
+            "终端编号与签名不符 / terminal id mismatch",
+        );
+    }
+    let res = sim.db().execute(
+        "INSERT OR IGNORE INTO help_calls(terminal, call_id, body, received_ms) VALUES(?1, ?2, ?3, ?4)",
+        params![terminal, call.call_id, serde_json::to_string(&call).unwrap_or_default(), crate::now_ms()],
+    );
+    let status = match res {
+        Ok(0) => {
+            // A retry of a call already relayed: same answer, no second SMS.
+            Counters::bump(&sim.counters.replays);
+            StatusCode::OK
+        }
+        Ok(_) => {
+            Counters::bump(&sim.counters.created);
+            tracing::info!(%terminal, call_id = call.call_id, screen = %call.screen, site = %call.site, "帮办 call relayed by SMS");
+            StatusCode::CREATED
+        }
+        Err(e) => return reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string()),
+    };
+    (status, Json(HelpCallAck { relayed: true, channel: "sms".into() })).into_response()
+}
+
+async fn time(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap) -> Response {
+    if let Err(r) = front(&sim, &method, &uri, &h, &[]).await {
+        return r;
+    }
+    Json(TimeAck { server_time: sim.now_secs() }).into_response()
+}
+
+/// `POST /__sim/terminals/{id}/command`: queue a pause or resume for the terminal's
+/// next heartbeat answer (simulator control, unsigned).
+async fn queue_command(
+    State(sim): State<Arc<Sim>>,
+    Path(terminal): Path<String>,
+    Json(command): Json<TerminalCommand>,
+) -> Response {
+    if !sim.knows_terminal(&terminal) {
+        return reject(StatusCode::NOT_FOUND, "unknown_terminal", "终端未登记 / unknown terminal");
+    }
+    sim.queue_command(&terminal, command);
+    StatusCode::ACCEPTED.into_response()
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Clock {
+    offset_secs: i64,
+}
+
+/// `POST /__sim/clock` `{"offset_secs": 600}`: run the simulator's clock off.
+async fn set_clock(State(sim): State<Arc<Sim>>, Json(c): Json<Clock>) -> Json<Clock> {
+    sim.set_clock_offset_secs(c.offset_secs);
+    Json(Clock { offset_secs: sim.clock_offset_secs() })
+}
+
+/// With the clock offset, every answer's `Date` is the simulator's clock too (hyper
+/// writes the system's only when the answer has none).
+async fn date_header(State(sim): State<Arc<Sim>>, mut resp: Response) -> Response {
+    let offset = sim.clock_offset_secs();
+    if offset != 0 {
+        let (now, by) = (std::time::SystemTime::now(), std::time::Duration::from_secs(offset.unsigned_abs()));
+        let at = if offset > 0 { now.checked_add(by) } else { now.checked_sub(by) };
+        if let Some(v) = at.and_then(|t| header::HeaderValue::from_str(&httpdate::fmt_http_date(t)).ok()) {
+            resp.headers_mut().insert(header::DATE, v);
+        }
+    }
+    resp
 }
 
 async fn set_faults(State(sim): State<Arc<Sim>>, Json(plan): Json<FaultPlan>) -> Json<FaultPlan> {
@@ -379,12 +479,21 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route(RATINGS, post(submit_rating))
         .route(CATALOG, get(catalog))
         .route(HEARTBEAT, post(heartbeat))
+        .route(HELP_CALLS, post(help_call))
+        .route(TIME, get(time))
         .route("/healthz", get(|| async { "ok" }))
         // Simulator control: loopback tests and demos only.
         .route("/__sim/faults", post(set_faults).get(|State(s): State<Arc<Sim>>| async move { Json(s.faults.plan()) }))
         .route("/__sim/stats", get(|State(s): State<Arc<Sim>>| async move { Json(s.stats()) }))
         .route("/__sim/stages", post(set_stages))
+        .route("/__sim/terminals/{id}/command", post(queue_command))
+        .route(
+            "/__sim/clock",
+            post(set_clock)
+                .get(|State(s): State<Arc<Sim>>| async move { Json(Clock { offset_secs: s.clock_offset_secs() }) }),
+        )
         // Scans travel base64 inside the case: allow large bodies.
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .layer(axum::middleware::map_response_with_state(sim.clone(), date_header))
         .with_state(sim)
 }

@@ -2,7 +2,10 @@
 //! SQLite file. Runs in-process in the kiosk's demo build and tests, and as the
 //! `intake-sim` binary. It verifies signatures, de-duplicates by idempotency key, moves
 //! cases 收件 → 受理 → 办结 over time, serves the catalog it is given and injects faults
-//! on command. A development tool: it shares only `kiosk-api` with the kiosk.
+//! on command. It records 帮办 calls (answering "relayed by SMS"), hands a terminal the
+//! pause/resume command queued for it in the next heartbeat answer, and can run with its
+//! clock off (`set_clock_offset_secs`) to show a terminal what a wrong clock looks like.
+//! A development tool: it shares only `kiosk-api` with the kiosk.
 
 mod faults;
 mod handlers;
@@ -28,6 +31,10 @@ pub struct Sim {
     /// Age (ms) at which a case becomes 受理, and 办结.
     accept_after_ms: AtomicI64,
     done_after_ms: AtomicI64,
+    /// Commands for the next heartbeat answer, one per terminal (the latest wins).
+    commands: Mutex<HashMap<String, TerminalCommand>>,
+    /// Seconds added to the system clock: a platform whose clock is off.
+    clock_offset_secs: AtomicI64,
 }
 
 pub struct SimHandle {
@@ -100,7 +107,10 @@ impl Sim {
                 PRIMARY KEY (terminal, nonce));
              CREATE INDEX IF NOT EXISTS nonces_ts ON nonces(ts);
              CREATE TABLE IF NOT EXISTS heartbeats (
-                terminal TEXT PRIMARY KEY, body TEXT NOT NULL, at_ms INTEGER NOT NULL);",
+                terminal TEXT PRIMARY KEY, body TEXT NOT NULL, at_ms INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS help_calls (
+                terminal TEXT NOT NULL, call_id INTEGER NOT NULL, body TEXT NOT NULL,
+                received_ms INTEGER NOT NULL, PRIMARY KEY (terminal, call_id));",
         )?;
         // Columns added after the first release of the simulator's file.
         for col in ["body_digest TEXT NOT NULL DEFAULT ''", "id_hash TEXT NOT NULL DEFAULT ''"] {
@@ -122,6 +132,8 @@ impl Sim {
             counters: faults::Counters::default(),
             accept_after_ms: AtomicI64::new(30_000),
             done_after_ms: AtomicI64::new(120_000),
+            commands: Mutex::new(HashMap::new()),
+            clock_offset_secs: AtomicI64::new(0),
         }))
     }
 
@@ -191,14 +203,76 @@ impl Sim {
     }
 
     pub fn last_heartbeat(&self, terminal_id: &str) -> Option<Heartbeat> {
+        self.last_heartbeat_at(terminal_id).map(|(hb, _)| hb)
+    }
+
+    /// The last heartbeat of a terminal and when it arrived (Unix ms, the simulator's clock).
+    pub fn last_heartbeat_at(&self, terminal_id: &str) -> Option<(Heartbeat, i64)> {
         use rusqlite::OptionalExtension;
-        let body: Option<String> = self
+        let row: Option<(String, i64)> = self
             .db()
-            .query_row("SELECT body FROM heartbeats WHERE terminal = ?1", [terminal_id], |r| r.get(0))
+            .query_row("SELECT body, at_ms FROM heartbeats WHERE terminal = ?1", [terminal_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()
             .ok()
             .flatten();
-        body.and_then(|b| serde_json::from_str(&b).ok())
+        row.and_then(|(b, at)| Some((serde_json::from_str(&b).ok()?, at)))
+    }
+
+    /// How far the last rendered frame lagged behind the last heartbeat, ms: large while
+    /// the service is up behind a blank or frozen screen. None without a heartbeat or a
+    /// frame.
+    pub fn frame_lag_ms(&self, terminal_id: &str) -> Option<i64> {
+        let (hb, at) = self.last_heartbeat_at(terminal_id)?;
+        hb.last_frame_ms.map(|f| at.saturating_sub(f))
+    }
+
+    /// Queues a command for a terminal: delivered once, in the answer to its next
+    /// heartbeat, then forgotten. A command queued before the last one was delivered
+    /// replaces it (pause then resume: the terminal gets resume).
+    pub fn queue_command(&self, terminal_id: &str, command: TerminalCommand) {
+        tracing::info!(terminal = terminal_id, ?command, "command queued");
+        self.commands.lock().unwrap_or_else(|e| e.into_inner()).insert(terminal_id.to_string(), command);
+    }
+
+    /// The command waiting for a terminal's next heartbeat, if any (left queued).
+    pub fn pending_command(&self, terminal_id: &str) -> Option<TerminalCommand> {
+        self.commands.lock().unwrap_or_else(|e| e.into_inner()).get(terminal_id).cloned()
+    }
+
+    fn take_command(&self, terminal_id: &str) -> Option<TerminalCommand> {
+        self.commands.lock().unwrap_or_else(|e| e.into_inner()).remove(terminal_id)
+    }
+
+    /// Whether a terminal is registered.
+    pub fn knows_terminal(&self, terminal_id: &str) -> bool {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner()).contains_key(terminal_id)
+    }
+
+    /// Every 帮办 call received (once each, however often the terminal retried), in order.
+    pub fn help_calls(&self) -> Vec<HelpCallRequest> {
+        self.bodies("SELECT body FROM help_calls ORDER BY rowid")
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect()
+    }
+
+    /// Runs the simulator's clock `secs` off the system's (signature window, `Date`
+    /// headers, `server_time`): what a terminal with a wrong clock sees. At most a
+    /// century either way.
+    pub fn set_clock_offset_secs(&self, secs: i64) {
+        const CENTURY: i64 = 100 * 365 * 86_400;
+        self.clock_offset_secs.store(secs.clamp(-CENTURY, CENTURY), Ordering::SeqCst);
+    }
+
+    pub fn clock_offset_secs(&self) -> i64 {
+        self.clock_offset_secs.load(Ordering::SeqCst)
+    }
+
+    /// The simulator's clock, Unix seconds.
+    pub fn now_secs(&self) -> i64 {
+        kiosk_api::sign::now_secs().saturating_add(self.clock_offset_secs())
     }
 
     pub fn stats(&self) -> Stats {

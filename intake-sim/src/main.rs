@@ -10,7 +10,11 @@ use std::process::ExitCode;
 /// Faults are set at run time: `POST /__sim/faults` with a JSON FaultPlan, e.g.
 /// `{"latency_ms":200,"fail_next":3,"drop_next":1,"refuse_next":1,"timeout_next":1,"hang_ms":20000}`;
 /// `GET /__sim/stats` shows what the simulator saw; `POST /__sim/stages`
-/// `{"accept_after_ms":…,"done_after_ms":…}` changes how fast cases move on.
+/// `{"accept_after_ms":…,"done_after_ms":…}` changes how fast cases move on;
+/// `POST /__sim/terminals/ID/command` `{"type":"pause","reason":"…"}` or `{"type":"resume"}`
+/// hands the terminal that command in its next heartbeat answer; `POST /__sim/clock`
+/// `{"offset_secs":600}` runs the simulator's clock off (a terminal then sees 401
+/// stale_timestamp). These control routes are unsigned and not part of the platform's API.
 #[derive(Debug, Parser)]
 #[command(name = "intake-sim", version, after_help = "Logs go to stderr, filtered by INTAKE_SIM_LOG (default info).")]
 struct Args {

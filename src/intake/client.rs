@@ -27,9 +27,12 @@ pub enum IntakeError {
     #[error("平台暂时不可用 / platform error {0}")]
     Server(u16),
     /// The platform did not accept our signature (clock, key): the terminal's fault,
-    /// so the case stays queued and a technician is needed.
-    #[error("终端认证失败 / authentication ({status}): {reason}")]
-    Auth { status: u16, reason: String },
+    /// so the case stays queued and a technician is needed. `code` is the platform's
+    /// reason code (empty if it gave none): `stale_timestamp` is the terminal's clock
+    /// ([`IntakeError::is_clock_refusal`]); `bad_signature`, `unknown_terminal`,
+    /// `bad_algorithm` are its key or registration; `nonce_reused` a replay.
+    #[error("终端认证失败 / authentication ({status} {code}): {reason}")]
+    Auth { status: u16, code: String, reason: String },
     /// The platform refused the case itself (422 with a code, 409): retrying will not help.
     #[error("平台未受理 / rejected ({status}): {reason}")]
     Rejected { status: u16, code: String, reason: String },
@@ -62,6 +65,21 @@ impl IntakeError {
         }
     }
 
+    /// The platform refused the request because the terminal's clock is off (401
+    /// `stale_timestamp`), not because of its key. The amount is in
+    /// [`IntakeClient::skew`]: every answer's `Date` is recorded, refusals too.
+    pub fn is_clock_refusal(&self) -> bool {
+        matches!(self, IntakeError::Auth { code, .. } if code == "stale_timestamp")
+    }
+
+    /// The platform's reason code of a refusal (Auth or Rejected), if it gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            IntakeError::Auth { code, .. } | IntakeError::Rejected { code, .. } if !code.is_empty() => Some(code),
+            _ => None,
+        }
+    }
+
     /// Plain words for the citizen: never a stack of error codes.
     pub fn citizen_message(&self) -> String {
         match self.outcome() {
@@ -89,6 +107,26 @@ pub struct HttpOptions {
     pub proxy: Option<String>,
     /// Cap on an answer's body, bytes (0: the default).
     pub max_body: usize,
+}
+
+/// A signed round trip to the platform (`GET /api/v1/time`): the technician's network
+/// self-test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PingResult {
+    /// The platform's clock, Unix seconds.
+    pub server_time: i64,
+    /// Our clock half-way through the round trip, Unix seconds.
+    pub local_time: i64,
+    /// Request sent to answer read.
+    pub round_trip_ms: u64,
+}
+
+impl PingResult {
+    /// The platform's clock minus ours, seconds (positive: ours is behind). Beyond
+    /// ±[`kiosk_api::sign::MAX_SKEW_SECS`] every signed request is refused.
+    pub fn skew_secs(&self) -> i64 {
+        self.server_time - self.local_time
+    }
 }
 
 /// The platform's clock minus ours, seconds, from the last answer's `Date` header.
@@ -292,9 +330,39 @@ impl IntakeClient {
         Ok(Some((version, String::from_utf8(body).map_err(|e| IntakeError::BadResponse(e.to_string()))?)))
     }
 
+    /// Sends the heartbeat; the answer may carry a command (pause, resume) from the
+    /// operations desk, given once.
     pub async fn heartbeat(&self, hb: &Heartbeat) -> Result<HeartbeatAck, IntakeError> {
         self.json(self.send(Method::POST, HEARTBEAT, None, Some(Self::encode(hb)?), &[]).await?).await
     }
+
+    /// A citizen asked for 帮办: the platform relays it to the branch (SMS, work app).
+    /// A retry with the same `call_id` is not relayed twice.
+    pub async fn help_call(&self, req: &HelpCallRequest) -> Result<HelpCallAck, IntakeError> {
+        self.json(self.send(Method::POST, HELP_CALLS, None, Some(Self::encode(req)?), &[]).await?).await
+    }
+
+    /// The signed ping of the network self-test: `GET /api/v1/time` (no side effect on
+    /// the platform, unlike a heartbeat, which would replace the terminal's last state
+    /// and take its queued command). Clock skew = `server_time − local_time`.
+    ///
+    /// A clock more than 5 minutes off is refused before the signature is looked at:
+    /// `Err(e)` with `e.is_clock_refusal()`, and [`IntakeClient::skew`] holds the
+    /// difference read from the refusal's `Date` header. Any other `Auth` error is the
+    /// key or the registration.
+    pub async fn ping(&self) -> Result<PingResult, IntakeError> {
+        let started = std::time::Instant::now();
+        let sent_ms = now_unix_ms();
+        let resp = self.send(Method::GET, TIME, None, None, &[]).await?;
+        let ack: TimeAck = self.json(resp).await?;
+        let round_trip_ms = started.elapsed().as_millis() as u64;
+        let local_time = (sent_ms + round_trip_ms as i64 / 2).div_euclid(1000);
+        Ok(PingResult { server_time: ack.server_time, local_time, round_trip_ms })
+    }
+}
+
+fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// The refusal policy: which answers are final.
@@ -303,7 +371,7 @@ pub fn classify(status: u16, body: Option<Rejection>) -> IntakeError {
     let code = body.as_ref().map(|r| r.code.clone()).unwrap_or_default();
     match status {
         408 | 429 | 500..=599 => IntakeError::Server(status),
-        401 | 403 => IntakeError::Auth { status, reason },
+        401 | 403 => IntakeError::Auth { status, code, reason },
         // The platform's own refusals, recognisable by their reason code.
         422 | 409 if !code.is_empty() => IntakeError::Rejected { status, code, reason },
         _ => IntakeError::Unexpected { status, reason },
@@ -327,7 +395,14 @@ mod tests {
             assert!(e.is_retryable());
         }
         assert!(matches!(classify(503, None), IntakeError::Server(503)));
-        assert!(matches!(classify(401, rej("bad_signature")), IntakeError::Auth { .. }));
+        let e = classify(401, rej("bad_signature"));
+        assert!(matches!(&e, IntakeError::Auth { code, .. } if code == "bad_signature"));
+        assert!(!e.is_clock_refusal() && e.is_retryable());
+        assert_eq!(e.code(), Some("bad_signature"));
+        let e = classify(401, rej("stale_timestamp"));
+        assert!(e.is_clock_refusal() && e.is_retryable(), "{e}");
+        assert!(!classify(401, None).is_clock_refusal());
+        assert_eq!(classify(401, None).code(), None);
     }
 
     #[test]
@@ -350,7 +425,7 @@ mod tests {
         for e in [
             IntakeError::Network("reset".into()),
             IntakeError::Server(503),
-            IntakeError::Auth { status: 401, reason: "stale".into() },
+            IntakeError::Auth { status: 401, code: "stale_timestamp".into(), reason: "stale".into() },
         ] {
             assert!(e.is_retryable(), "{e}");
             assert_eq!(e.outcome(), Outcome::WillRetry);

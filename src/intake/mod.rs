@@ -8,5 +8,5 @@ pub mod client;
 pub mod sign;
 
 pub use api::*;
-pub use client::{IntakeClient, IntakeError, Outcome};
+pub use client::{IntakeClient, IntakeError, Outcome, PingResult};
 pub use sign::{SignAlg, SigningKey, SigningKeyFile};

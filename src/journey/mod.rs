@@ -7,6 +7,7 @@
 mod contact;
 mod extras;
 mod form;
+mod maint;
 mod model;
 
 pub use contact::{Contact, ProfileId};
@@ -20,6 +21,8 @@ pub struct Ctx<'a> {
     pub catalog: &'a Catalog,
     /// Today as YYYYMMDD, for the card-expiry check.
     pub today: &'a str,
+    /// Unix time in ms (stamps a pause; the journey reads no clock).
+    pub now_ms: i64,
     pub timing: Timing,
 }
 
@@ -49,11 +52,25 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         (_, Event::Tick(secs)) => tick(&mut s, secs, ctx, &mut fx),
         (_, Event::DevicesChecked(h)) => s.devices = h,
         (_, Event::Shutdown) => {
+            maint::leave(&mut s, &mut fx, "shutdown");
             end_session(&mut s, &mut fx, "shutdown");
             s.elder = false;
             s.notice = None;
             go(&mut s, Screen::Attract);
         }
+        (Screen::Maintenance, ev) => maint::step(&mut s, ev, ctx, &mut fx),
+        (Screen::Attract | Screen::Home | Screen::OutOfService, Event::MaintGesture) => maint::gesture(&mut s),
+        (_, Event::SetService { state, by }) => maint::set_service(&mut s, state, by, &mut fx),
+        (_, Event::StaffCalled) => s.help_called = true,
+        (Screen::Help | Screen::DeviceFault | Screen::OutOfService, Event::CallStaff) => {
+            maint::call_staff(&mut s, &mut fx);
+            if s.screen != Screen::Help {
+                s.underlying = s.screen;
+                s.screen = Screen::Help;
+            }
+        }
+        // Paused: only help (and the hidden maintenance entry) work.
+        (Screen::OutOfService, Event::Tap | Event::Home) => {}
         (_, Event::ToggleElder) => s.elder = !s.elder,
         (Screen::Help, Event::CloseHelp | Event::Back) => s.screen = s.underlying,
         (Screen::InactivityWarning, Event::StillHere) => s.screen = s.underlying,
@@ -101,7 +118,7 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         (Screen::Identify, Event::CardRead(card)) => card_read(&mut s, card, ctx, &mut fx),
         (Screen::Identify, Event::DeviceFailed { device, message }) => {
             fx.push(Effect::StopCardReading);
-            fault(&mut s, device, message);
+            fault(&mut s, &mut fx, device, message);
         }
         (Screen::Identify, Event::Back) => {
             fx.push(Effect::StopCardReading);
@@ -150,12 +167,13 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
                 m.state = SlotState::Failed(message);
             }
         }
-        (Screen::Materials, Event::DeviceFailed { device, message }) => fault(&mut s, device, message),
+        (Screen::Materials, Event::DeviceFailed { device, message }) => fault(&mut s, &mut fx, device, message),
         (Screen::Materials, Event::Next) => materials_next(&mut s),
         (Screen::Materials, Event::Back) => go(&mut s, Screen::Form),
         (Screen::Review, Event::Next) => submit(&mut s, ctx, &mut fx),
         (Screen::Review, Event::Back) => go(&mut s, Screen::Materials),
         (Screen::Submitting, Event::CaseQueued { local_no }) => {
+            maint::count(&mut fx, crate::store::counts::SUBMISSIONS);
             if let Some(sess) = s.session.as_mut() {
                 let data = receipt_data(sess, &local_no, ctx);
                 sess.receipt = Some(ReceiptState { local_no, print: PrintState::Printing });
@@ -164,9 +182,12 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             go(&mut s, Screen::Receipt);
         }
         (Screen::Submitting, Event::QueueFailed(message)) => {
-            fault(&mut s, Device::Storage, message);
+            fault(&mut s, &mut fx, Device::Storage, message);
         }
-        (_, Event::ReceiptPrinted) => set_print(&mut s, PrintState::Printed),
+        (_, Event::ReceiptPrinted) => {
+            maint::count(&mut fx, crate::store::counts::PRINTS);
+            set_print(&mut s, PrintState::Printed)
+        }
         (_, Event::PrintFailed(message)) => set_print(&mut s, PrintState::Failed(message)),
         (Screen::Receipt, Event::Next) => go(&mut s, Screen::Rating),
         (Screen::Rating, Event::Rate(level)) => {
@@ -202,6 +223,7 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         // Anything else (a late device result, a touch on a stale button) changes nothing.
         _ => {}
     }
+    maint::settle(&mut s, &mut fx);
     (s, fx)
 }
 
@@ -219,12 +241,17 @@ fn end_session(s: &mut State, fx: &mut Vec<Effect>, why: &'static str) {
         fx.push(Effect::WipeSession);
         fx.push(Effect::Audit { kind: "session_end", detail: why.to_string() });
     }
+    // A 帮办 call ends with the visit it was made in.
+    if std::mem::take(&mut s.help_called) {
+        fx.push(Effect::ClearHelpCalls);
+    }
     s.fault = None;
 }
 
 fn tick(s: &mut State, secs: u32, ctx: &Ctx, fx: &mut Vec<Effect>) {
     match s.screen {
-        Screen::Attract | Screen::Submitting => return,
+        Screen::Attract | Screen::Submitting | Screen::OutOfService => return,
+        Screen::Maintenance => return maint::tick(s, secs, fx),
         Screen::Farewell => {
             s.idle_left = s.idle_left.min(ctx.timing.farewell).saturating_sub(secs);
             if s.idle_left == 0 {
@@ -247,7 +274,8 @@ fn tick(s: &mut State, secs: u32, ctx: &Ctx, fx: &mut Vec<Effect>) {
     }
 }
 
-fn fault(s: &mut State, device: Device, message: String) {
+fn fault(s: &mut State, fx: &mut Vec<Effect>, device: Device, message: String) {
+    maint::count(fx, crate::store::counts::FAULTS);
     s.fault = Some(Fault { device, message });
     go(s, Screen::DeviceFault);
 }
@@ -283,6 +311,7 @@ pub(crate) fn start_bundle(s: &mut State, id: &str, ctx: &Ctx, fx: &mut Vec<Effe
     s.session = Some(Session::new(b.id.clone(), b.default_selected.clone()));
     s.home = HomeState::default();
     fx.push(Effect::Audit { kind: "session_start", detail: b.id.clone() });
+    maint::count(fx, crate::store::counts::SESSIONS);
     go(s, Screen::Guide);
 }
 
@@ -499,6 +528,7 @@ fn submit_rating(s: &mut State, fx: &mut Vec<Effect>) {
         return;
     }
     let Some(receipt) = &sess.receipt else { return };
+    maint::count(fx, maint::rating_counter(level));
     fx.push(Effect::StoreRating(RatingRecord {
         local_no: receipt.local_no.clone(),
         level,

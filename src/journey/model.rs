@@ -24,10 +24,14 @@ pub enum Screen {
     Help,
     DeviceFault,
     InactivityWarning,
+    /// 暂停服务: paused by a host, a technician or the platform; shown instead of Attract.
+    OutOfService,
+    /// The host's or technician's screens (never while a citizen's session is open).
+    Maintenance,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 14] = [
+    pub const ALL: [Screen; 16] = [
         Screen::Attract,
         Screen::Home,
         Screen::Guide,
@@ -42,6 +46,8 @@ impl Screen {
         Screen::Help,
         Screen::DeviceFault,
         Screen::InactivityWarning,
+        Screen::OutOfService,
+        Screen::Maintenance,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +66,8 @@ impl Screen {
             Screen::Help => "help",
             Screen::DeviceFault => "fault",
             Screen::InactivityWarning => "idle-warning",
+            Screen::OutOfService => "out-of-service",
+            Screen::Maintenance => "maintenance",
         }
     }
 
@@ -369,6 +377,215 @@ pub struct State {
     pub home: HomeState,
     /// What the idle-time monitor last found: the start screens say what will not work.
     pub devices: DeviceHealth,
+    /// 暂停服务 in force: citizens see the out-of-service screen instead of Attract.
+    pub out_of_service: Option<OutOfService>,
+    /// A pause or resume from the platform that waits for the citizen's session to end.
+    pub pending_service: Option<Option<OutOfService>>,
+    /// Maintenance mode (Screen::Maintenance).
+    pub maint: Option<Maint>,
+    /// 呼叫工作人员 reached the branch in this session.
+    pub help_called: bool,
+}
+
+pub use crate::ops::{Actor, OutOfService, Role, SelfTestKind, SelfTestReport};
+
+/// Seconds without a touch before maintenance mode exits by itself.
+pub const MAINT_IDLE_SECS: u32 = 120;
+/// Digits of a maintenance PIN.
+pub const PIN_LEN: usize = 6;
+
+/// The pages of maintenance mode; the host sees the first five.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaintPage {
+    Devices,
+    Counts,
+    Alerts,
+    Calls,
+    Service,
+    Reader,
+    Printer,
+    Camera,
+    Network,
+    Versions,
+    Queue,
+    Logs,
+    Config,
+}
+
+impl MaintPage {
+    pub const HOST: [MaintPage; 5] =
+        [MaintPage::Devices, MaintPage::Counts, MaintPage::Alerts, MaintPage::Calls, MaintPage::Service];
+    pub const TECHNICIAN: [MaintPage; 13] = [
+        MaintPage::Devices,
+        MaintPage::Counts,
+        MaintPage::Alerts,
+        MaintPage::Calls,
+        MaintPage::Service,
+        MaintPage::Reader,
+        MaintPage::Printer,
+        MaintPage::Camera,
+        MaintPage::Network,
+        MaintPage::Versions,
+        MaintPage::Queue,
+        MaintPage::Logs,
+        MaintPage::Config,
+    ];
+
+    pub fn for_role(role: Role) -> &'static [MaintPage] {
+        match role {
+            Role::Host => &Self::HOST,
+            Role::Technician => &Self::TECHNICIAN,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MaintPage::Devices => "devices",
+            MaintPage::Counts => "counts",
+            MaintPage::Alerts => "alerts",
+            MaintPage::Calls => "calls",
+            MaintPage::Service => "service",
+            MaintPage::Reader => "reader",
+            MaintPage::Printer => "printer",
+            MaintPage::Camera => "camera",
+            MaintPage::Network => "network",
+            MaintPage::Versions => "versions",
+            MaintPage::Queue => "queue",
+            MaintPage::Logs => "logs",
+            MaintPage::Config => "config",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<MaintPage> {
+        Self::TECHNICIAN.into_iter().find(|p| p.name() == name)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            MaintPage::Devices => "设备状态",
+            MaintPage::Counts => "业务统计",
+            MaintPage::Alerts => "提醒",
+            MaintPage::Calls => "呼叫",
+            MaintPage::Service => "暂停/恢复",
+            MaintPage::Reader => "读卡器",
+            MaintPage::Printer => "打印机",
+            MaintPage::Camera => "高拍仪",
+            MaintPage::Network => "网络",
+            MaintPage::Versions => "版本",
+            MaintPage::Queue => "队列",
+            MaintPage::Logs => "日志",
+            MaintPage::Config => "配置",
+        }
+    }
+
+    /// The self-test this page runs, if any.
+    pub fn test(self) -> Option<SelfTestKind> {
+        Some(match self {
+            MaintPage::Reader => SelfTestKind::Reader,
+            MaintPage::Printer => SelfTestKind::Printer,
+            MaintPage::Camera => SelfTestKind::Scanner,
+            MaintPage::Network => SelfTestKind::Network,
+            _ => return None,
+        })
+    }
+}
+
+/// The PIN being typed: wiped on drop.
+#[derive(Clone, PartialEq, Eq, Default, Zeroize, ZeroizeOnDrop)]
+pub struct Pin(pub String);
+
+impl std::fmt::Debug for Pin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pin({} digits)", self.0.len())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MaintStage {
+    /// The PIN pad; `checking` while the runtime verifies it (Argon2, off the UI thread).
+    Pin {
+        role: Role,
+        digits: Pin,
+        checking: bool,
+        locked: bool,
+    },
+    Open {
+        role: Role,
+        page: MaintPage,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestState {
+    Running(SelfTestKind),
+    Done(Box<SelfTestReport>),
+}
+
+/// Maintenance mode. Holds no citizen data: it is only entered with no session open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Maint {
+    pub stage: MaintStage,
+    pub idle_left: u32,
+    /// Counts, alerts, calls, versions … as the runtime last loaded them.
+    pub data: Option<std::sync::Arc<MaintData>>,
+    pub test: Option<TestState>,
+    /// What was done or went wrong, in words.
+    pub message: Option<String>,
+}
+
+impl Maint {
+    pub fn role(&self) -> Option<Role> {
+        match self.stage {
+            MaintStage::Open { role, .. } => Some(role),
+            MaintStage::Pin { .. } => None,
+        }
+    }
+}
+
+/// What the host and technician pages show besides the devices; no citizen data.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MaintData {
+    pub alerts: Vec<AlertLine>,
+    pub calls: Vec<CallLine>,
+    /// Today first, then the days before it (MM-DD).
+    pub days: Vec<String>,
+    /// Counter name → one value per entry of `days`.
+    pub counts: Vec<(String, Vec<i64>)>,
+    pub versions: Vec<(String, String)>,
+    pub queue: Vec<(String, String)>,
+    pub config: Vec<(String, String)>,
+    pub logs: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertLine {
+    pub id: i64,
+    /// Local time, as shown.
+    pub time: String,
+    pub kind: String,
+    pub message: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallLine {
+    pub id: i64,
+    pub time: String,
+    /// The screen the citizen was on.
+    pub screen: String,
+    /// Not yet handled by the host.
+    pub open: bool,
+    /// 待处理, or who or what closed it.
+    pub status: String,
+}
+
+/// What the host does from maintenance mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MaintAction {
+    /// 已换纸: the paper alert and the paper-low state are reset.
+    PaperRefilled,
+    AckAlert(i64),
+    ClearCall(i64),
 }
 
 /// What the citizen should know before starting, Chinese first; empty if all is well.
@@ -406,6 +623,10 @@ impl State {
             devices: DeviceHealth::default(),
             notice: None,
             home: HomeState::default(),
+            out_of_service: None,
+            pending_service: None,
+            maint: None,
+            help_called: false,
         }
     }
 }
@@ -491,6 +712,46 @@ pub enum Event {
     DevicesChecked(DeviceHealth),
     /// The service is stopping (SIGTERM): end and wipe the session.
     Shutdown,
+    // Operations.
+    /// 呼叫工作人员 on the help or fault screen.
+    CallStaff,
+    /// The call reached the branch (platform relay or at least the host's list).
+    StaffCalled,
+    /// The header emblem was held ~5 s: the maintenance PIN pad.
+    MaintGesture,
+    MaintRole(Role),
+    /// A PIN digit, or '\u{8}' for delete.
+    MaintKey(char),
+    MaintSubmit,
+    MaintPage(MaintPage),
+    MaintAction(MaintAction),
+    /// Pause (Some(reason)) or resume (None) from the maintenance screen.
+    MaintService(Option<String>),
+    MaintRunTest,
+    MaintExit,
+    /// Any touch inside maintenance mode (restarts its idle exit).
+    MaintTouch,
+    /// The runtime's answer to `VerifyPin`: the role, or the message to show.
+    PinChecked {
+        role: Role,
+        result: Result<(), PinRefusal>,
+    },
+    MaintLoaded(std::sync::Arc<MaintData>),
+    SelfTestDone(Box<SelfTestReport>),
+    /// Pause or resume from the CLI or the platform (the CLI's is refused during a session
+    /// before it gets here; the platform's waits for the session to end).
+    SetService {
+        state: Option<OutOfService>,
+        by: Actor,
+    },
+}
+
+/// Why a PIN was not accepted, as the pad shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinRefusal {
+    pub message: String,
+    /// The entry is locked (too many wrong PINs): the pad stays disabled.
+    pub locked: bool,
 }
 
 impl Event {
@@ -511,6 +772,11 @@ impl Event {
                 | Event::Tick(_)
                 | Event::DevicesChecked(_)
                 | Event::Shutdown
+                | Event::StaffCalled
+                | Event::PinChecked { .. }
+                | Event::MaintLoaded(_)
+                | Event::SelfTestDone(_)
+                | Event::SetService { .. }
         )
     }
 }
@@ -586,4 +852,42 @@ pub enum Effect {
     ProfileSave(ProfileId, Contact),
     /// 一人一档: answered with `ProfileDeleted`.
     ProfileDelete(ProfileId),
+    /// A daily counter (store::counts) goes up by one.
+    Count(&'static str),
+    /// 帮办: raise a call (host list, platform relay, chime); answered with `StaffCalled`.
+    CallStaff {
+        screen: &'static str,
+    },
+    /// The session ended: its help calls are cleared.
+    ClearHelpCalls,
+    /// Check the PIN off the UI thread; answered with `PinChecked`.
+    VerifyPin {
+        role: Role,
+        pin: Pin,
+    },
+    /// Load the maintenance pages' data; answered with `MaintLoaded`.
+    LoadMaint,
+    /// Look at the devices now; answered with `DevicesChecked`.
+    ProbeDevices,
+    MaintAction {
+        action: MaintAction,
+        by: Role,
+    },
+    /// Persist the service state (paused with a reason, or running) and tell the heartbeat.
+    SetService {
+        state: Option<OutOfService>,
+        by: Actor,
+    },
+    /// Answered with `SelfTestDone`.
+    RunSelfTest {
+        kind: SelfTestKind,
+        by: Role,
+    },
+    /// An audit record by a maintenance role or the CLI/platform (catalogue id).
+    AuditBy {
+        kind: &'static str,
+        actor: Actor,
+        refused: bool,
+        detail: String,
+    },
 }

@@ -197,7 +197,7 @@ impl Worker {
     async fn alert(&self, detail: String) {
         tracing::error!(alert = "host_alert", %detail);
         self.stats.alerts.fetch_add(1, Ordering::Relaxed);
-        if let Err(e) = blocking(&self.store, move |s| s.audit("host_alert", &detail)).await {
+        if let Err(e) = blocking(&self.store, move |s| s.raise_alert("outbox", &detail)).await {
             tracing::error!(error = %e, "host alert could not be recorded");
         }
     }

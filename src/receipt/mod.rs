@@ -5,6 +5,8 @@ use crate::catalog::Catalog;
 use crate::journey::{Delivery, ReceiptData};
 use kiosk_hardware::printer::{Align, Document};
 
+pub mod testpage;
+
 /// The terminal's site facts and policy numbers, from config (`[terminal]`).
 pub struct Site<'a> {
     pub terminal_id: &'a str,

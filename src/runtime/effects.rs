@@ -46,6 +46,16 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
         Effect::ProfileLookup(_) | Effect::ProfileLoad(_) | Effect::ProfileSave(..) | Effect::ProfileDelete(_) => {
             profile(sh, effect)
         }
+        e @ (Effect::Count(_)
+        | Effect::CallStaff { .. }
+        | Effect::ClearHelpCalls
+        | Effect::VerifyPin { .. }
+        | Effect::LoadMaint
+        | Effect::ProbeDevices
+        | Effect::MaintAction { .. }
+        | Effect::SetService { .. }
+        | Effect::RunSelfTest { .. }
+        | Effect::AuditBy { .. }) => super::ops::execute(sh, e),
         Effect::WipeSession => {
             // ScannedPage zeroizes its bytes on drop.
             sh.scans.lock().unwrap_or_else(|e| e.into_inner()).clear();
@@ -311,7 +321,10 @@ fn enqueue(sh: &Arc<Shared>, draft: CaseDraft) {
             tokio::time::sleep(sh.services.terminal.submit_deadline).await;
             if gate.try_abandon() {
                 tracing::error!("case write passed its deadline; rolled back");
-                let _ = sh.services.store.audit("host_alert", "storage: case write timed out, nothing submitted");
+                let _ = sh
+                    .services
+                    .store
+                    .raise_alert("storage", "存储写入超时：一件申请未能保存（未提交） / case write timed out");
                 send(&sh, Event::QueueFailed(NOT_SUBMITTED.into()));
             }
         });
@@ -365,7 +378,7 @@ fn print(sh: &Arc<Shared>, jobs: Vec<(Document, bool)>) {
             if after == Some(kiosk_hardware::PrinterStatus::PaperNearEnd) {
                 // The host branch refills paper: tell them before it runs out.
                 tracing::warn!(alert = "printer_paper_near_end", "printer paper near end");
-                let _ = sh.services.store.audit("host_alert", "printer_paper_near_end");
+                let _ = sh.services.store.raise_alert(super::ops::PAPER_ALERT, "打印纸将用完，请尽快换纸");
                 let _ = sh.services.store.bump_counter("printer", "paper_near_end_alerts", 1);
             }
             match res {

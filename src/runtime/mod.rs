@@ -5,6 +5,7 @@
 
 mod effects;
 pub mod monitor;
+pub mod ops;
 
 use crate::catalog::CatalogCell;
 use crate::journey::{self, Ctx, Event, State, Timing};
@@ -27,6 +28,11 @@ pub enum Control {
     Ping(Box<dyn FnOnce() + Send>),
     /// Wipe the session, let the durable write in progress finish, then answer.
     Shutdown(tokio::sync::oneshot::Sender<()>),
+    /// Pause the service (out-of-service screen with the reason); refused with a message
+    /// for the person asking while a citizen's session is open.
+    Pause { reason: String, by: crate::ops::Actor, reply: tokio::sync::oneshot::Sender<Result<(), String>> },
+    /// Resume the service.
+    Resume { by: crate::ops::Actor, reply: tokio::sync::oneshot::Sender<Result<(), String>> },
     /// Fault injection: the loop stops handling anything, for good.
     #[cfg(feature = "fault-injection")]
     Stall,
@@ -87,15 +93,35 @@ pub struct Services {
     pub terminal: TerminalInfo,
     /// Set while a citizen's session is open: the device monitor leaves devices alone.
     pub in_session: Arc<AtomicBool>,
+    /// Live facts for the heartbeat, `diag status` and the host screens.
+    pub ops: Arc<crate::ops::Ops>,
+    /// The maintenance PINs; None when they cannot be read (the entry then says so).
+    pub pins: Option<Arc<crate::ops::pin::Pins>>,
+    /// The platform, for 帮办 calls; None in tests without one.
+    pub client: Option<crate::intake::IntakeClient>,
+    /// The local chime for 帮办 calls.
+    pub chime: Arc<dyn crate::ops::chime::Chime>,
+    /// What the self-tests need besides the devices.
+    pub selftest: crate::ops::selftest::Facts,
+    /// What the technician's pages show that does not change while running.
+    pub facts: MaintFacts,
 }
 
-/// One live frame from the scanner, RGB8.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreviewFrame {
-    pub width: u32,
-    pub height: u32,
-    pub rgb: Arc<Vec<u8>>,
+/// Versions, the configuration (secrets masked) and where the logs are, for the
+/// technician's pages.
+#[derive(Debug, Clone, Default)]
+pub struct MaintFacts {
+    pub versions: Vec<(String, String)>,
+    pub config: Vec<(String, String)>,
+    pub logs: Vec<(String, String)>,
 }
+
+pub(crate) fn send(sh: &Shared, ev: Event) {
+    // The journey loop only ends with the process.
+    let _ = sh.tx.send(ev);
+}
+
+pub use crate::ops::PreviewFrame;
 
 /// What the journey shows now: its state, the catalog it was stepped with and, on the
 /// Materials screen, the scanner's live picture (set by the runtime, not the journey).
@@ -199,6 +225,13 @@ pub fn start(
     let journey = rt.spawn(async move {
         let sh = shared;
         let mut state = State::new(sh.services.terminal.timing.idle_timeout);
+        // A pause survives a restart.
+        let store = sh.services.store.clone();
+        if let Ok(Some(oos)) = tokio::task::spawn_blocking(move || ops::saved_service(&store)).await {
+            state.out_of_service = Some(oos);
+            state.screen = journey::Screen::OutOfService;
+        }
+        sh.services.ops.set_screen(state.screen.name());
         push_view(&sh, &state, sh.services.catalog.current());
         loop {
             let ev = tokio::select! {
@@ -207,6 +240,27 @@ pub fn start(
                     Control::Ping(f) => {
                         f();
                         continue;
+                    }
+                    // The CLI never interrupts a citizen: refused while a session is open.
+                    Control::Pause { reply, .. } | Control::Resume { reply, .. } if state.session.is_some() => {
+                        let _ = reply.send(Err(
+                            "有市民正在办理，未执行 / a citizen is using the terminal: try again after `kiosk diag service wait-idle`".into(),
+                        ));
+                        continue;
+                    }
+                    Control::Pause { reason, by, reply } => {
+                        let reason = reason.trim().to_string();
+                        if reason.is_empty() {
+                            let _ = reply.send(Err("暂停需要原因 / a pause needs a reason (--reason)".into()));
+                            continue;
+                        }
+                        let _ = reply.send(Ok(()));
+                        let oos = crate::ops::OutOfService { reason, by, since_ms: crate::store::now_ms() };
+                        Event::SetService { state: Some(oos), by }
+                    }
+                    Control::Resume { by, reply } => {
+                        let _ = reply.send(Ok(()));
+                        Event::SetService { state: None, by }
                     }
                     Control::Shutdown(done) => {
                         state = shutdown(&sh, state).await;
@@ -228,12 +282,13 @@ pub fn start(
             let today = crate::clock::now(sh.services.terminal.tz).format("%Y%m%d").to_string();
             // One snapshot per event: a sync never changes the catalog mid-step.
             let catalog = sh.services.catalog.current();
-            let ctx = Ctx { catalog: &catalog, today: &today, timing: sh.services.terminal.timing };
+            let ctx = Ctx { catalog: &catalog, today: &today, now_ms: crate::store::now_ms(), timing: sh.services.terminal.timing };
             let before = (state.screen, state.idle_left);
             let (next, fx) = journey::step(state, ev, &ctx);
             state = next;
             if before.0 != state.screen {
                 tracing::info!(screen = state.screen.name(), "screen");
+                sh.services.ops.set_screen(state.screen.name());
             }
             sh.services.in_session.store(state.session.is_some(), Ordering::Relaxed);
             push_view(&sh, &state, catalog.clone());
@@ -252,7 +307,8 @@ pub fn start(
 async fn shutdown(sh: &Arc<Shared>, state: State) -> State {
     let catalog = sh.services.catalog.current();
     let today = crate::clock::now(sh.services.terminal.tz).format("%Y%m%d").to_string();
-    let ctx = Ctx { catalog: &catalog, today: &today, timing: sh.services.terminal.timing };
+    let ctx =
+        Ctx { catalog: &catalog, today: &today, now_ms: crate::store::now_ms(), timing: sh.services.terminal.timing };
     let (state, fx) = journey::step(state, Event::Shutdown, &ctx);
     sh.services.in_session.store(false, Ordering::Relaxed);
     push_view(sh, &state, catalog.clone());

@@ -8,6 +8,7 @@ use super::{Devices, EventTx};
 use crate::intake::{Heartbeat, IntakeClient};
 use crate::journey::{DeviceHealth, DeviceState, Event, PaperState};
 use crate::store::Store;
+use kiosk_api::wire::TerminalCommand;
 use kiosk_hardware::{IdCardStatus, PrinterStatus, ScannerStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
@@ -74,6 +75,72 @@ pub struct Schedule {
     pub every: Duration,
     /// Told on every round, so the supervisor sees a hung monitor.
     pub beat: crate::supervise::Beat,
+    /// What the heartbeat reports besides the devices.
+    pub facts: HeartbeatFacts,
+}
+
+/// The live facts the heartbeat carries: uptime, the screen shown, the last frame,
+/// versions; and where today's counters are kept.
+#[derive(Clone)]
+pub struct HeartbeatFacts {
+    pub ops: Arc<crate::ops::Ops>,
+    pub catalog: Arc<crate::catalog::CatalogCell>,
+    pub config_sha256: String,
+    pub tz: chrono_tz::Tz,
+}
+
+impl HeartbeatFacts {
+    /// A heartbeat as of now: devices, queue, versions, today's counts, service state,
+    /// alerts, help calls, the screen shown and the last frame.
+    pub fn heartbeat(&self, terminal: &str, devices: &DeviceHealth, store: &Store) -> Heartbeat {
+        use kiosk_api::wire::{OutOfServiceDto, Versions};
+        let stats = store.queue_stats().ok();
+        let today = crate::clock::now(self.tz).format("%Y-%m-%d").to_string();
+        let counts_today = store
+            .daily_counts(&today, &today)
+            .ok()
+            .and_then(|d| d.into_iter().next())
+            .map(|d| d.counts)
+            .unwrap_or_default();
+        Heartbeat {
+            terminal_id: terminal.to_string(),
+            software_version: env!("CARGO_PKG_VERSION").into(),
+            devices: devices.clone(),
+            queue_depth: stats.as_ref().map_or(0, |s| s.queued as u32),
+            needs_attention: stats.as_ref().map_or(0, |s| s.needs_attention as u32),
+            oldest_queued_secs: stats
+                .and_then(|s| s.oldest_queued_ms)
+                .map_or(0, |t| ((crate::store::now_ms() - t).max(0) / 1000) as u64),
+            versions: Versions {
+                software: env!("CARGO_PKG_VERSION").into(),
+                commit: env!("KIOSK_GIT_COMMIT").into(),
+                catalog_version: self.catalog.current().version.clone(),
+                config_sha256: self.config_sha256.clone(),
+                schema_version: store.schema_version().unwrap_or(0) as u32,
+            },
+            counts_today,
+            out_of_service: super::ops::saved_service(store).map(|o| OutOfServiceDto {
+                reason: o.reason,
+                by: o.by.name().into(),
+                since_ms: o.since_ms,
+            }),
+            open_alerts: store.open_alerts().map_or(0, |a| a.len() as u32),
+            pending_help_calls: store.open_help_calls().map_or(0, |c| c.len() as u32),
+            uptime_secs: self.ops.uptime_secs(),
+            screen: self.ops.screen().into(),
+            last_frame_ms: self.ops.last_frame_ms(),
+        }
+    }
+}
+
+/// A device change in the host's words, for the alert list.
+fn alert_text(change: &str) -> String {
+    let named = change
+        .replace("idcard", "身份证读卡器")
+        .replace("printer", "打印机")
+        .replace("scanner", "高拍仪")
+        .replace("paper", "打印纸");
+    format!("设备状态变化：{named}")
 }
 
 /// Checks the devices every `every` and heartbeats the platform; tells the journey
@@ -86,7 +153,7 @@ pub async fn run(
     tx: EventTx,
     in_session: Arc<AtomicBool>,
 ) {
-    let Schedule { terminal, every, beat } = schedule;
+    let Schedule { terminal, every, beat, facts } = schedule;
     let mut iv = tokio::time::interval(every);
     iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last = DeviceHealth::default();
@@ -105,24 +172,45 @@ pub async fn run(
         for change in last.changes(&now) {
             tracing::warn!(alert = "device_state", %change, "device state changed");
             let _ = store.audit("device_state", &change);
+            // A device that went wrong is for the host; a recovery only in the audit.
+            if !change.starts_with("paper") && !change.ends_with("→ ok") {
+                let _ = store.raise_alert("device_state", &alert_text(&change));
+            }
+        }
+        if matches!(now.paper, PaperState::NearEnd | PaperState::Out) && now.paper != last.paper {
+            let msg = if now.paper == PaperState::Out {
+                "打印纸已用完，请换纸"
+            } else {
+                "打印纸将用完，请尽快换纸"
+            };
+            let _ = store.raise_alert(super::ops::PAPER_ALERT, msg);
         }
         if now != last {
             let _ = tx.send(Event::DevicesChecked(now.clone()));
         }
         last = now;
-        let stats = store.queue_stats().ok();
-        let hb = Heartbeat {
-            terminal_id: terminal.clone(),
-            software_version: env!("CARGO_PKG_VERSION").into(),
-            devices: last.clone(),
-            queue_depth: stats.as_ref().map_or(0, |s| s.queued as u32),
-            needs_attention: stats.as_ref().map_or(0, |s| s.needs_attention as u32),
-            oldest_queued_secs: stats
-                .and_then(|s| s.oldest_queued_ms)
-                .map_or(0, |t| ((crate::store::now_ms() - t).max(0) / 1000) as u64),
+        let hb = {
+            let (facts, store, terminal, last) = (facts.clone(), store.clone(), terminal.clone(), last.clone());
+            match tokio::task::spawn_blocking(move || facts.heartbeat(&terminal, &last, &store)).await {
+                Ok(hb) => hb,
+                Err(_) => continue,
+            }
         };
-        if let Err(e) = client.heartbeat(&hb).await {
-            tracing::debug!(error = %e, "heartbeat not delivered");
+        match client.heartbeat(&hb).await {
+            // The operations desk pauses or resumes the terminal through the answer; the
+            // journey applies it once no citizen is in a session.
+            Ok(ack) => match ack.command {
+                Some(TerminalCommand::Pause { reason }) => {
+                    let by = crate::ops::Actor::Platform;
+                    let oos = crate::ops::OutOfService { reason, by, since_ms: crate::store::now_ms() };
+                    let _ = tx.send(Event::SetService { state: Some(oos), by });
+                }
+                Some(TerminalCommand::Resume) => {
+                    let _ = tx.send(Event::SetService { state: None, by: crate::ops::Actor::Platform });
+                }
+                None => {}
+            },
+            Err(e) => tracing::debug!(error = %e, "heartbeat not delivered"),
         }
     }
 }

@@ -75,6 +75,44 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_local_no ON outbox(local_no);
     CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO meta(name, value) VALUES ('install_id', lower(hex(randomblob(16)))), ('generation', '1');",
+    // 4: hosts and technicians on the machine. Host alerts with their acknowledgement
+    // (one open alert per kind and message: a repeat counts up), the citizens' 帮办 calls
+    // (the screen only), daily counters by local date, the maintenance PIN lockout
+    // (survives a restart), and who did each audited thing with how it ended.
+    "CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        count INTEGER NOT NULL DEFAULT 1,
+        acked_ms INTEGER,
+        acked_by TEXT
+    );
+    CREATE UNIQUE INDEX alerts_open ON alerts(kind, message) WHERE acked_ms IS NULL;
+    CREATE TABLE help_calls (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        screen TEXT NOT NULL,
+        cleared_ms INTEGER,
+        cleared_by TEXT
+    );
+    CREATE TABLE daily_counts (
+        day TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
+        PRIMARY KEY (day, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE pin_lockout (
+        scope TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0,
+        locked_until_ms INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT 'system';
+    ALTER TABLE audit ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';
+    -- Older rows get the actor and outcome the catalogue (src/ops/audit.rs) gives their kind.
+    UPDATE audit SET actor = 'citizen'
+        WHERE kind IN ('session_start', 'session_end', 'card_read', 'rating_skipped', 'profile_consent', 'profile_delete');
+    UPDATE audit SET actor = 'cli' WHERE kind IN ('queue_retry', 'queue_purge', 'keys_rotated');
+    UPDATE audit SET outcome = 'refused' WHERE kind = 'catalog_rejected';
+    CREATE INDEX audit_at ON audit(at_ms);",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

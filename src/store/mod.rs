@@ -1,8 +1,16 @@
 //! The terminal's durable state in one SQLite file (WAL, synchronous=FULL):
-//! outbox, ratings, audit events, device counters and the catalog cache. Deleted content
-//! is overwritten (secure_delete) and the WAL truncated after purges.
+//! outbox, ratings, audit events, device counters and the catalog cache; for hosts and
+//! technicians (ops.rs) host alerts, 帮办 calls, daily counts, the PIN lockout and small
+//! persisted values. Deleted content is overwritten (secure_delete) and the WAL
+//! truncated after purges.
 
 mod migrations;
+mod ops;
+
+pub use ops::{counts, Alert, AuditRow, DayCounts, HelpCall, PinLockout};
+
+use crate::ops::audit::{AuditEvent, Outcome};
+use crate::ops::Actor;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -23,6 +31,8 @@ pub enum StoreError {
     Task(String),
     #[error("损坏的数据库无法移开 / cannot move the corrupt database aside: {0}")]
     Quarantine(String),
+    #[error("参数无效 / invalid argument: {0}")]
+    Invalid(String),
 }
 
 /// Decides, once, whether a durable write commits or is abandoned: the writer asks
@@ -176,7 +186,16 @@ pub struct Swept {
     pub purged: usize,
     pub catalog: usize,
     pub profiles: usize,
+    /// Acknowledged host alerts older than `audit_days`.
+    pub alerts: usize,
+    /// Answered 帮办 calls older than `audit_days`.
+    pub help_calls: usize,
+    /// Daily counters older than [`DAILY_COUNTS_DAYS`].
+    pub daily_counts: usize,
 }
+
+/// How long daily counters are kept (a year and a month: this month last year).
+pub const DAILY_COUNTS_DAYS: i64 = 400;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -255,10 +274,10 @@ impl Store {
         let _ = crate::fsutil::sync_dir(path);
         tracing::error!(moved_to = %aside.display(), %problem, "database corrupt: moved aside, starting a fresh one");
         let s = Store::open(path)?;
-        s.audit(
-            "host_alert",
+        s.raise_alert(
+            "storage",
             &format!(
-                "storage: database corrupt ({problem}); moved to {} for a technician, a fresh database was started, keys kept",
+                "database corrupt ({problem}); moved to {} for a technician, a fresh database was started, keys kept",
                 aside.display()
             ),
         )?;
@@ -361,8 +380,8 @@ impl Store {
                 // Rolled back: nothing half-written. The alert row is tiny and usually
                 // still fits in a free slot of an existing page.
                 tracing::error!(alert = "host_alert", "storage full: a case could not be saved");
-                let _ = self
-                    .audit("host_alert", "storage: disk full, a citizen's case could not be saved (nothing submitted)");
+                let _ =
+                    self.raise_alert("storage", "disk full, a citizen's case could not be saved (nothing submitted)");
             }
         }
         res
@@ -528,7 +547,12 @@ impl Store {
             [local_no],
         )?;
         if n > 0 {
-            self.audit("queue_retry", &format!("{local_no}: queued again by a technician"))?;
+            self.audit_event(
+                AuditEvent::QueueRetry,
+                Actor::Cli,
+                Outcome::Ok,
+                &format!("{local_no}: queued again by a technician"),
+            )?;
         }
         Ok(n)
     }
@@ -541,7 +565,12 @@ impl Store {
             [local_no],
         )?;
         if n > 0 {
-            self.audit("queue_purge", &format!("{local_no}: purged by a technician, nothing delivered"))?;
+            self.audit_event(
+                AuditEvent::QueuePurge,
+                Actor::Cli,
+                Outcome::Ok,
+                &format!("{local_no}: purged by a technician, nothing delivered"),
+            )?;
             self.checkpoint()?;
         }
         Ok(n)
@@ -689,12 +718,11 @@ impl Store {
                 [before(p.attention_days)],
             )?;
             if s.purged > 0 {
-                tx.execute(
-                    "INSERT INTO audit(at_ms, kind, detail) VALUES(?1, 'host_alert', ?2)",
-                    params![
-                        now_ms,
-                        format!("queue: {} item(s) held for a technician passed retention and were purged", s.purged)
-                    ],
+                ops::insert_alert(
+                    &tx,
+                    now_ms,
+                    "queue",
+                    &format!("{} item(s) held for a technician passed retention and were purged", s.purged),
                 )?;
             }
             s.catalog = tx.execute(
@@ -704,6 +732,18 @@ impl Store {
             )?;
             s.profiles =
                 tx.execute("DELETE FROM profiles WHERE updated_ms < ?1", [before(p.profile_days)]).unwrap_or(0);
+            s.alerts =
+                tx.execute("DELETE FROM alerts WHERE acked_ms IS NOT NULL AND acked_ms < ?1", [before(p.audit_days)])?;
+            s.help_calls = tx.execute(
+                "DELETE FROM help_calls WHERE cleared_ms IS NOT NULL AND cleared_ms < ?1",
+                [before(p.audit_days)],
+            )?;
+            // Days are local dates; a day's slack in the cut-off does not matter here.
+            let oldest_day = chrono::DateTime::from_timestamp_millis(now_ms - DAILY_COUNTS_DAYS * DAY_MS)
+                .map(|t| t.date_naive().format("%Y-%m-%d").to_string());
+            if let Some(oldest_day) = oldest_day {
+                s.daily_counts = tx.execute("DELETE FROM daily_counts WHERE day < ?1", [oldest_day])?;
+            }
             tx.commit()?;
         }
         if s != Swept::default() {
@@ -712,11 +752,19 @@ impl Store {
         Ok(s)
     }
 
-    /// Appends an audit event. `detail` must not carry unmasked personal data.
+    /// Appends an audit event by its id (`ops::audit::AuditEvent::id`), with the
+    /// catalogue's default actor and outcome; [`Store::audit_event`] says who and how.
+    /// An id not in the catalogue is still stored (actor "system", outcome "ok") and
+    /// logged as an error. `detail` must not carry unmasked personal data.
     pub fn audit(&self, kind: &str, detail: &str) -> Result<(), StoreError> {
-        self.lock()
-            .execute("INSERT INTO audit(at_ms, kind, detail) VALUES(?1, ?2, ?3)", params![now_ms(), kind, detail])?;
-        Ok(())
+        let (actor, outcome) = match AuditEvent::from_id(kind) {
+            Some(ev) => (ev.default_actor(), ev.default_outcome()),
+            None => {
+                tracing::error!(kind, "audit kind not in the catalogue (src/ops/audit.rs)");
+                (Actor::System, Outcome::Ok)
+            }
+        };
+        ops::insert_audit(&self.lock(), now_ms(), kind, actor, outcome, detail)
     }
 
     pub fn audit_kinds(&self) -> Result<Vec<(String, String)>, StoreError> {
@@ -732,6 +780,13 @@ impl Store {
              ON CONFLICT(device, counter) DO UPDATE SET value = value + excluded.value",
             params![device, counter, by],
         )?;
+        Ok(())
+    }
+
+    /// Sets a device counter back to zero (e.g. the paper alerts after 已换纸).
+    pub fn reset_counter(&self, device: &str, counter: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute("DELETE FROM device_counters WHERE device = ?1 AND counter = ?2", params![device, counter])?;
         Ok(())
     }
 

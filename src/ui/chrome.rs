@@ -18,6 +18,8 @@ pub fn connect(app: &AppWindow, tx: &EventTx) {
     g.on_toggle_elder(move || send(&t, Event::ToggleElder));
     let t = tx.clone();
     g.on_still_here(move || send(&t, Event::StillHere));
+    let t = tx.clone();
+    g.on_maintenance(move || send(&t, Event::MaintGesture));
 }
 
 pub fn apply(app: &AppWindow, v: &super::View) {
@@ -60,5 +62,7 @@ pub fn screen_id(s: Screen) -> ScreenId {
         Screen::Help => ScreenId::Help,
         Screen::DeviceFault => ScreenId::Fault,
         Screen::InactivityWarning => ScreenId::IdleWarning,
+        Screen::OutOfService => ScreenId::OutOfService,
+        Screen::Maintenance => ScreenId::Maintenance,
     }
 }

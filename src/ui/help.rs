@@ -11,7 +11,7 @@ pub fn connect(app: &AppWindow, tx: &EventTx) {
     let t = tx.clone();
     g.on_close_help(move || send(&t, Event::CloseHelp));
     let t = tx.clone();
-    g.on_call_staff(move || send(&t, Event::Help));
+    g.on_call_staff(move || send(&t, Event::CallStaff));
     let t = tx.clone();
     g.on_go_home(move || send(&t, Event::Next));
 }
@@ -21,6 +21,7 @@ pub fn apply(app: &AppWindow, v: &super::View) {
     set_str(g.get_fault_title(), &v.fault_title, |x| g.set_fault_title(x));
     set_str(g.get_fault_message(), &v.fault_message, |x| g.set_fault_message(x));
     sync_strings(g.get_fault_options(), &v.fault_options, |m| g.set_fault_options(m));
+    super::set(g.get_call_placed(), v.call_placed, |x| g.set_call_placed(x));
 }
 
 pub fn set_terminal(app: &AppWindow, help_phone: &str, terminal_id: &str) {

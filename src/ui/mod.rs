@@ -11,6 +11,7 @@ mod editor;
 mod form;
 mod guide;
 mod help;
+mod maint;
 mod materials;
 mod rating;
 mod receipt;
@@ -23,6 +24,7 @@ slint::include_modules!();
 
 use crate::journey::Event;
 use crate::runtime::EventTx;
+pub use maint::MaintView;
 pub use sink::{Differ, UiSink, Update};
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 pub use view::View;
@@ -63,6 +65,7 @@ pub fn apply(app: &AppWindow, v: &View) {
     receipt::apply(app, v);
     rating::apply(app, v);
     help::apply(app, v);
+    maint::apply(app, v);
 }
 
 /// Wires every adapter's callbacks to the journey.
@@ -77,6 +80,7 @@ pub fn connect(app: &AppWindow, tx: EventTx) {
     receipt::connect(app, &tx);
     rating::connect(app, &tx);
     help::connect(app, &tx);
+    maint::connect(app, &tx);
 }
 
 /// The runtime's sink for this window: snapshots in, the changes applied on the UI thread.
@@ -88,6 +92,32 @@ pub fn sink(app: &AppWindow, terminal: &crate::config::Terminal) -> UiSink {
 pub fn set_terminal(app: &AppWindow, t: &crate::config::Terminal) {
     chrome::set_site(app, &t.site());
     help::set_terminal(app, &t.help_phone, &t.id);
+    maint::set_terminal(app, &t.centre);
+}
+
+/// Records when a frame was last drawn, for the heartbeat: a kiosk that is up behind a
+/// blank screen is the costly failure. Where the renderer cannot notify (the software
+/// renderer may not), a UI-thread timer records that the event loop still turns and
+/// presents, every 5 s.
+pub fn watch_frames(app: &crate::ui::AppWindow, ops: std::sync::Arc<crate::ops::Ops>) -> Option<slint::Timer> {
+    let o = ops.clone();
+    let notified = app.window().set_rendering_notifier(move |state, _| {
+        if matches!(state, slint::RenderingState::AfterRendering) {
+            o.frame_rendered();
+        }
+    });
+    if notified.is_ok() {
+        return None;
+    }
+    let weak = app.as_weak();
+    let timer = slint::Timer::default();
+    ops.frame_rendered();
+    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(5), move || {
+        if weak.upgrade().is_some_and(|a| a.window().is_visible()) {
+            ops.frame_rendered();
+        }
+    });
+    Some(timer)
 }
 
 /// A callback handler that sends one journey event.

@@ -32,6 +32,7 @@ impl Update {
         }
         if let Some(n) = self.countdown {
             chrome::countdown(app, n);
+            super::maint::countdown(app, n);
         }
         if let Some(p) = &self.preview {
             materials::preview(app, p.as_ref());
@@ -56,7 +57,7 @@ impl Differ {
             Some(last) if Arc::ptr_eq(&last.catalog, &snap.catalog) => {
                 if !Arc::ptr_eq(&last.state, &snap.state) && *last.state != *snap.state {
                     if same_but_countdown(&last.state, &snap.state) {
-                        u.countdown = Some(snap.state.idle_left as i32);
+                        u.countdown = Some(view::shown_countdown(&snap.state) as i32);
                     } else {
                         u.view = Some(Box::new(self.build(&snap)));
                     }
@@ -86,7 +87,14 @@ impl Differ {
 
 /// Whether two states differ in the seconds left and nothing else: a tick.
 fn same_but_countdown(a: &State, b: &State) -> bool {
-    a.idle_left != b.idle_left && *a == State { idle_left: a.idle_left, ..b.clone() }
+    if view::shown_countdown(a) == view::shown_countdown(b) {
+        return false;
+    }
+    let mut b2 = State { idle_left: a.idle_left, ..b.clone() };
+    if let (Some(ma), Some(mb)) = (&a.maint, b2.maint.as_mut()) {
+        mb.idle_left = ma.idle_left;
+    }
+    *a == b2
 }
 
 type AfterApply = Arc<dyn Fn(&AppWindow) + Send + Sync>;

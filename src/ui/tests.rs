@@ -84,7 +84,7 @@ fn typed_callbacks_become_journey_events() {
 }
 
 fn step_all(cat: &Catalog, s: State, events: Vec<Event>) -> State {
-    let ctx = Ctx { catalog: cat, today: "20261121", timing: Timing::default() };
+    let ctx = Ctx { catalog: cat, today: "20261121", now_ms: 1_795_000_000_000, timing: Timing::default() };
     events.into_iter().fold(s, |s, e| journey::step(s, e, &ctx).0)
 }
 
@@ -146,7 +146,12 @@ fn snapshots_change_the_adapters_in_place() {
 fn site_facts_come_from_config_not_code() {
     let cat = Catalog::seed();
     let s = crate::headless::demo_state(Screen::DeviceFault, &cat);
-    let site = view::SiteFacts { progress_url: URL.into(), online_app: "皖事通".into(), deferral_days: 7 };
+    let site = view::SiteFacts {
+        progress_url: URL.into(),
+        online_app: "皖事通".into(),
+        deferral_days: 7,
+        tz: chrono_tz::Asia::Shanghai,
+    };
     let v = view::build_for(&s, &cat, &site);
     assert!(v.fault_options.iter().any(|o| o.contains("“皖事通”")), "{:?}", v.fault_options);
     assert!(v.fault_options.iter().all(|o| !o.contains("豫事办")), "{:?}", v.fault_options);

@@ -69,6 +69,13 @@ pub struct View {
     pub fault_title: String,
     pub fault_message: String,
     pub fault_options: Vec<String>,
+    /// 呼叫工作人员 reached the branch (HelpAdapter.call-placed).
+    pub call_placed: bool,
+    // Out of service (ServiceAdapter).
+    pub service_reason: String,
+    pub service_since: String,
+    // Maintenance (MaintAdapter).
+    pub maint: super::maint::MaintView,
 }
 
 /// The material the big capture button photographs.
@@ -172,6 +179,8 @@ pub struct SiteFacts {
     pub online_app: String,
     /// Working days to bring a deferred material.
     pub deferral_days: u32,
+    /// Times on screens (since when the service is paused).
+    pub tz: chrono_tz::Tz,
 }
 
 impl SiteFacts {
@@ -180,6 +189,7 @@ impl SiteFacts {
             progress_url: t.progress_url.clone(),
             online_app: t.online_app.clone(),
             deferral_days: t.deferral_days,
+            tz: t.tz(),
         }
     }
 
@@ -189,6 +199,7 @@ impl SiteFacts {
             progress_url: progress_url.into(),
             online_app: "豫事办".into(),
             deferral_days: crate::journey::DEFERRAL_DAYS,
+            tz: chrono_tz::Asia::Shanghai,
         }
     }
 }
@@ -209,8 +220,11 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
             shown,
             Screen::Guide | Screen::Identify | Screen::Form | Screen::Materials | Screen::Review | Screen::Help
         ),
-        idle_left: s.idle_left as i32,
-        show_countdown: !matches!(shown, Screen::Attract | Screen::Submitting),
+        idle_left: shown_countdown(s) as i32,
+        show_countdown: !matches!(
+            shown,
+            Screen::Attract | Screen::Submitting | Screen::OutOfService | Screen::Maintenance
+        ),
         // On the start screens, what the device monitor found that will not work today.
         notice: s.notice.clone().unwrap_or_else(|| match shown {
             Screen::Attract if cat.bundles.is_empty() => crate::journey::OUT_OF_SERVICE.into(),
@@ -220,6 +234,18 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
         ..View::default()
     };
     home(&mut v, s, cat);
+    v.maint = super::maint::build(s);
+    v.call_placed = s.help_called;
+    if let Some(o) = &s.out_of_service {
+        use chrono::TimeZone;
+        v.service_reason = o.reason.clone();
+        v.service_since = site
+            .tz
+            .timestamp_millis_opt(o.since_ms)
+            .single()
+            .map(|t| t.format("自 %m月%d日 %H:%M 起").to_string())
+            .unwrap_or_default();
+    }
     v.rating = 0;
     if let Some(sess) = &s.session {
         let bundle = cat.bundle(&sess.bundle_id);
@@ -299,8 +325,8 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
                 let (state, words) = match &m.state {
                     SlotState::Todo => (MaterialState::ToScan, "待拍摄".to_string()),
                     SlotState::Capturing => (MaterialState::Scanning, "正在拍摄，请保持材料不动…".to_string()),
-                    SlotState::Captured { pages } => (MaterialState::Scanned, format!("已拍摄 {pages} 页 ✓")),
-                    SlotState::ECert => (MaterialState::ECert, "电子证照，无需拍摄 ✓".to_string()),
+                    SlotState::Captured { pages } => (MaterialState::Scanned, format!("已拍摄 {pages} 页")),
+                    SlotState::ECert => (MaterialState::ECert, "电子证照，无需拍摄".to_string()),
                     SlotState::Failed(why) => (MaterialState::Failed, format!("未拍清楚：{why}，请重拍")),
                     SlotState::Deferred => (MaterialState::Deferred, "容缺后补：回执上会写明补交期限".to_string()),
                 };
@@ -413,6 +439,14 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
         ];
     }
     v
+}
+
+/// The countdown the screen shows: maintenance mode has its own idle exit.
+pub fn shown_countdown(s: &State) -> u32 {
+    match (&s.maint, s.screen) {
+        (Some(m), Screen::Maintenance) => m.idle_left,
+        _ => s.idle_left,
+    }
 }
 
 const CATEGORIES: [Category; 2] = [Category::Personal, Category::Enterprise];

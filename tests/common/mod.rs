@@ -131,6 +131,40 @@ impl Driver {
         }
     }
 
+    /// Holds a finger on the element labelled `label` for `held`, with real pointer events.
+    pub fn long_press(&self, label: &str, held: Duration) {
+        let l = label.to_string();
+        let position = self.on_ui(move |app| {
+            let e = ElementHandle::find_by_accessible_label(app, &l).next().expect("element to hold");
+            let (p, s) = (e.absolute_position(), e.size());
+            let position = LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0);
+            let w = app.window();
+            w.dispatch_event(WindowEvent::PointerMoved { position });
+            w.dispatch_event(WindowEvent::PointerPressed { position, button: PointerEventButton::Left });
+            position
+        });
+        std::thread::sleep(held);
+        self.on_ui(move |app| {
+            let w = app.window();
+            w.dispatch_event(WindowEvent::PointerReleased { position, button: PointerEventButton::Left });
+            w.dispatch_event(WindowEvent::PointerExited);
+        });
+    }
+
+    /// Every text the screen shows (labels and values of all elements).
+    pub fn all_text(&self) -> String {
+        self.on_ui(|app| {
+            let mut out = String::new();
+            for e in app.root_element().query_descendants().find_all() {
+                for t in [e.accessible_label(), e.accessible_value()].into_iter().flatten() {
+                    out.push_str(&t);
+                    out.push('\n');
+                }
+            }
+            out
+        })
+    }
+
     /// Types digits on the on-screen keypad.
     pub fn type_digits(&self, digits: &str) {
         for c in digits.chars() {
@@ -294,25 +328,46 @@ pub struct Harness {
 pub struct Hands {
     pub reader: Arc<kiosk_hardware::idcard::Emulator>,
     pub printer: kiosk_hardware::printer::VirtualPrinterHandle,
+    /// The embedded platform simulator (cases, heartbeats, help calls, commands).
+    pub sim: Arc<intake_sim::Sim>,
+    pub terminal_id: String,
 }
 
 /// Starts everything in demo configuration and runs `script`; panics in the script are
 /// re-raised here after the event loop has stopped.
 pub fn run<R: Send + 'static>(script: impl FnOnce(&Driver, &Hands) -> R + Send + 'static) -> (Harness, R) {
-    kiosk::headless::init(true).expect("headless platform");
     let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (k, rig, r) = run_in(&data, |_| {}, script);
+    (Harness { kiosk: k, rig, dir }, r)
+}
+
+/// `run` on a given data directory (a restart keeps its database and PINs), after
+/// `prepare` has seen the configuration.
+pub fn run_in<R: Send + 'static>(
+    data: &std::path::Path,
+    prepare: impl FnOnce(&mut kiosk::config::Config),
+    script: impl FnOnce(&Driver, &Hands) -> R + Send + 'static,
+) -> (kiosk::app::Kiosk, kiosk::devices::DemoRig, R) {
+    // A second run in one process (a restart) finds the platform set up already.
+    let _ = kiosk::headless::init(true);
     let mut cfg = kiosk::config::Config::demo();
-    cfg.terminal.data_dir = dir.path().join("data");
+    cfg.terminal.data_dir = data.to_path_buf();
+    std::fs::create_dir_all(data).unwrap();
+    prepare(&mut cfg);
     let (devices, rig) = kiosk::devices::open(&cfg).unwrap();
-    let hands = Hands {
-        reader: rig.idcard.clone().expect("emulated ID-card reader on a pty"),
-        printer: rig.printer.as_ref().expect("virtual ESC/POS printer on a pty").handle.clone(),
-    };
     let app = kiosk::headless::new_window().unwrap();
     kiosk::ui::set_terminal(&app, &cfg.terminal);
     let sink: kiosk::runtime::ViewSink = Arc::new(kiosk::ui::sink(&app, &cfg.terminal));
     let k = kiosk::app::Kiosk::start(&cfg, devices, sink).unwrap();
+    let hands = Hands {
+        reader: rig.idcard.clone().expect("emulated ID-card reader on a pty"),
+        printer: rig.printer.as_ref().expect("virtual ESC/POS printer on a pty").handle.clone(),
+        sim: k.sim.as_ref().expect("embedded simulator").sim.clone(),
+        terminal_id: cfg.terminal.id.clone(),
+    };
     kiosk::ui::connect(&app, k.tx.clone());
+    let _frames = kiosk::ui::watch_frames(&app, k.ops.clone());
     app.show().unwrap();
     let d = Driver::new(app.as_weak());
     let script = std::thread::spawn(move || {
@@ -322,7 +377,7 @@ pub fn run<R: Send + 'static>(script: impl FnOnce(&Driver, &Hands) -> R + Send +
     });
     slint::run_event_loop_until_quit().unwrap();
     match script.join().unwrap() {
-        Ok(r) => (Harness { kiosk: k, rig, dir }, r),
+        Ok(r) => (k, rig, r),
         Err(p) => std::panic::resume_unwind(p),
     }
 }

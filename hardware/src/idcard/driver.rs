@@ -550,4 +550,8 @@ impl IdCardReader for SamReader {
         }
         self.status.clone()
     }
+
+    fn sam_id(&mut self) -> Option<String> {
+        SamReader::sam_id(self).map(str::to_string)
+    }
 }

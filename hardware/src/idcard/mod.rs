@@ -167,6 +167,11 @@ pub trait IdCardReader: Send {
     fn check(&mut self) -> IdCardStatus {
         self.status()
     }
+    /// The SAM module's id (command 12 FF, hex), once the reader has answered; None
+    /// for readers without one or not connected yet (the technician's self-test).
+    fn sam_id(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// A fictitious citizen with a valid GB 11643 number (sample data, not a real person).

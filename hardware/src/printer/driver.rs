@@ -183,6 +183,10 @@ impl ReceiptPrinter for EscPosPrinter {
         let job = encode_job_parts(doc, &self.profile);
         self.print_parts(job)
     }
+
+    fn printer_profile(&self) -> Option<PrinterProfile> {
+        Some(self.profile.clone())
+    }
 }
 
 #[cfg(test)]

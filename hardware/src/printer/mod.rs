@@ -80,6 +80,11 @@ pub trait ReceiptPrinter: Send {
     fn status(&mut self) -> Result<PrinterStatus, PrinterError>;
     /// Prints and cuts one document. Ok only if the printer is sane after the job.
     fn print(&mut self, doc: &Document) -> Result<(), PrinterError>;
+    /// The profile documents are encoded for (paper width, dots, native QR), for the
+    /// technician's test page; None when the printer cannot tell.
+    fn printer_profile(&self) -> Option<PrinterProfile> {
+        None
+    }
 }
 
 /// Entry point of `devsim printer …`; returns the process exit code.

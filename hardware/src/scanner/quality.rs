@@ -144,6 +144,63 @@ pub fn blur_sigma(page: &RgbImage, cfg: &QualityConfig) -> Option<f32> {
     Some(contrast / (2.5 * slope))
 }
 
+/// A test shot in figures, for the technician's self-test: what the checks above see
+/// in one frame. No pixels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityReport {
+    /// Mean grey level of the frame, 0–255.
+    pub brightness: f32,
+    /// Grey level the brightest 2 % of the frame reach (paper under the lamp).
+    pub highlight: u8,
+    /// Why a capture of this frame would be refused (blur is judged on the page).
+    pub issue: Option<QualityIssue>,
+    /// Tilt of the page in the picture, degrees (mean of its top and bottom edges;
+    /// 0 = square). The capture corrects it; a large one means the page lies askew.
+    pub skew_deg: Option<f32>,
+    /// Share of the frame the page covers, 0–1.
+    pub page_area: Option<f32>,
+}
+
+/// Measures one (preview) frame: brightness, page found or why not, skew, page area.
+pub fn frame_report(frame: &super::Frame, cfg: &QualityConfig) -> QualityReport {
+    let Some(img) = RgbImage::from_raw(frame.width, frame.height, frame.rgb.clone()) else {
+        return QualityReport {
+            brightness: 0.0,
+            highlight: 0,
+            issue: Some(QualityIssue::NoPage),
+            skew_deg: None,
+            page_area: None,
+        };
+    };
+    let img = super::Sensitive(img);
+    let thumb = thumbnail(&img, cfg.detect.analysis_size);
+    let hist = histogram(&thumb.gray);
+    let n = thumb.gray.len().max(1) as f32;
+    let brightness = hist.iter().enumerate().map(|(v, c)| v as f32 * *c as f32).sum::<f32>() / n;
+    let highlight = percentile(&hist, 0.98);
+    drop(thumb);
+    let (issue, skew_deg, page_area) = match check_frame(&img, cfg) {
+        Ok(q) => {
+            let [tl, tr, br, bl] = q.0;
+            let angle = |a: (f32, f32), b: (f32, f32)| (b.1 - a.1).atan2(b.0 - a.0).to_degrees();
+            let skew = (angle(tl, tr) + angle(bl, br)) / 2.0;
+            let pts = q.0;
+            let twice: f32 = (0..4).map(|i| pts[i].0 * pts[(i + 1) % 4].1 - pts[(i + 1) % 4].0 * pts[i].1).sum();
+            let area = (twice.abs() / 2.0) / (frame.width as f32 * frame.height as f32).max(1.0);
+            (None, Some(skew), Some(area.min(1.0)))
+        }
+        Err(issue) => (Some(issue), None, None),
+    };
+    QualityReport { brightness, highlight, issue, skew_deg, page_area }
+}
+
+/// The blur estimate of a captured page ([`blur_sigma`]); `Ok(None)` for a blank page.
+pub fn page_blur(page: &super::ScannedPage, cfg: &QualityConfig) -> Result<Option<f32>, String> {
+    let img = image::load_from_memory_with_format(&page.jpeg, image::ImageFormat::Jpeg).map_err(|e| e.to_string())?;
+    let rgb = super::Sensitive(img.into_rgb8());
+    Ok(blur_sigma(&rgb, cfg))
+}
+
 fn histogram(gray: &GrayImage) -> [u32; 256] {
     let mut h = [0u32; 256];
     for p in gray.iter() {
