@@ -6,8 +6,19 @@ fn main() {
         .with_style("fluent".into())
         .embed_resources(slint_build::EmbedResourcesKind::EmbedFiles);
     slint_build::compile_with_config("ui/app.slint", config).expect("ui/app.slint compiles");
+    // 手写: Zinnia's C library (src/handwriting/ffi.rs; libzinnia-dev to build, libzinnia0 to run).
+    println!("cargo:rustc-link-lib=zinnia");
+    // 拼音: the word index from jieba's dictionary and data/ime/ (src/ime/generate.rs).
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    ime_generate::run(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &out);
     git_commit();
 }
+
+#[path = "src/ime/generate.rs"]
+mod ime_generate;
+#[allow(dead_code)]
+#[path = "src/ime/keys.rs"]
+mod ime_keys;
 
 /// `kiosk --version` names the commit: KIOSK_GIT_COMMIT (set by scripts/package.sh), else
 /// git, else "unknown" (a source tarball).

@@ -113,8 +113,9 @@ if command -v dpkg-shlibdeps >/dev/null 2>&1; then
     cat "$work/shlibdeps.err" >&2
   fi
 fi
-# What the LinuxKMS + software-renderer build links, when dpkg-shlibdeps cannot tell.
-[[ -n "$shlibs" ]] || shlibs="libc6, libgcc-s1, libinput10, libudev1, libxkbcommon0, libfontconfig1, libfreetype6"
+# What the LinuxKMS + software-renderer build links (and Zinnia for 手写), when
+# dpkg-shlibdeps cannot tell.
+[[ -n "$shlibs" ]] || shlibs="libc6, libgcc-s1, libinput10, libudev1, libxkbcommon0, libfontconfig1, libfreetype6, libzinnia0"
 
 sed_escape() { sed -e 's/[\/&|]/\\&/g' <<<"$1"; }
 sed -e "s|@VERSION@|$(sed_escape "$version")|" -e "s|@ARCH@|$(sed_escape "$arch")|" \

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Renders every screen headless to docs/screenshots/ (portrait 1080x1920), plus the
-# elder-mode form. Uses the same renderer as the UI tests.
+# Renders every screen headless to docs/screenshots/ (portrait 1080x1920), and again in
+# 长者版 (elder mode) to docs/screenshots/elder/. Uses the same renderer as the UI tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo build --locked -p kiosk
 out=docs/screenshots
 mkdir -p "$out"
-for s in attract home guide identify form materials review submitting receipt rating farewell help fault idle-warning out-of-service; do
+screens="attract home guide identify form materials review submitting receipt rating farewell help fault idle-warning out-of-service"
+mkdir -p "$out/elder"
+for s in $screens; do
   target/debug/kiosk --screenshot "$out/$s.png" --screen "$s" >/dev/null
+  target/debug/kiosk --screenshot "$out/elder/$s.png" --screen "$s" --elder >/dev/null
 done
-target/debug/kiosk --screenshot "$out/form-elder.png" --screen form --elder >/dev/null
 # The live scanner preview only exists in a running kiosk: take that screen from the
 # end-to-end test's run when there is one.
 [[ -f target/screenshots/06-materials.png ]] && cp target/screenshots/06-materials.png "$out/materials.png"

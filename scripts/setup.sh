@@ -8,7 +8,11 @@ set -euo pipefail
 # desktop), which the product build always contains.
 # systemd (systemd-analyze) and dpkg-dev (dpkg-shlibdeps): tests/packaging.rs builds the
 # .deb with scripts/package.sh and verifies its units.
-pkgs=(build-essential pkg-config libfontconfig1-dev libinput-dev libxkbcommon-dev libudev-dev systemd dpkg-dev)
+# espeak-ng and alsa-utils (aplay): the voice prompts; their tests synthesise every prompt.
+pkgs=(build-essential pkg-config libfontconfig1-dev libinput-dev libxkbcommon-dev libudev-dev systemd dpkg-dev espeak-ng alsa-utils)
+# libzinnia-dev (build.rs links -lzinnia) and Zinnia's Simplified Chinese model: 手写,
+# which tests/handwriting.rs runs on tests/data/strokes/.
+pkgs+=(libzinnia-dev tegaki-zinnia-simplified-chinese)
 if [[ "${1:-}" == "--run" ]]; then
   pkgs+=(libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libwayland-client0 libwayland-cursor0 xvfb xauth)
 fi

@@ -218,6 +218,8 @@ pub fn maint_facts(cfg: &Config) -> runtime::MaintFacts {
 impl Kiosk {
     pub fn start(cfg: &Config, devices: Devices, sink: ViewSink) -> Result<Kiosk, StartError> {
         let dir = &cfg.terminal.data_dir;
+        // 拼音: the terminal's own city and district come first among the candidates.
+        crate::ime::set_site(&cfg.terminal.centre, &cfg.terminal.branch);
         std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -331,6 +333,7 @@ impl Kiosk {
             sealer,
             outbox_wake: wake.clone(),
             terminal: terminal_info(cfg),
+            handwriting: Arc::new(crate::handwriting::Handwriting::new(&cfg.input.handwriting_model)),
         };
         let (tx, ctl, journey) = runtime::start(rt.handle(), services, devices, sink);
         crate::supervise::watch(&rth, &live, "journey", journey);

@@ -93,6 +93,10 @@ pub struct Config {
     pub catalog: CatalogCfg,
     #[serde(default)]
     pub retention: Retention,
+    #[serde(default)]
+    pub voice: Voice,
+    #[serde(default)]
+    pub input: Input,
     /// Where this configuration was read from and the SHA-256 of its bytes (`diag status`).
     #[serde(skip)]
     pub origin: Origin,
@@ -218,6 +222,26 @@ fn default_alert_after() -> u32 {
     5
 }
 
+/// The on-screen input methods.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// 手写: the Zinnia model (Simplified Chinese). Missing: the 手写 tab says it is
+    /// unavailable and 拼音 still works.
+    #[serde(default = "default_handwriting_model")]
+    pub handwriting_model: PathBuf,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input { handwriting_model: default_handwriting_model() }
+    }
+}
+
+fn default_handwriting_model() -> PathBuf {
+    PathBuf::from(crate::handwriting::DEFAULT_MODEL)
+}
+
 /// How long data is kept (days unless said otherwise).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -261,6 +285,68 @@ impl Retention {
             attention_days: self.attention_days,
         }
     }
+}
+
+/// When the voice prompts are spoken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VoiceMode {
+    /// Spoken in 长者版 only (and when a citizen presses 重听).
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+/// Voice prompts (语音提示): one short prompt per screen and for a few events, played
+/// through ALSA with `aplay` (src/voice/).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Voice {
+    #[serde(default)]
+    pub enabled: VoiceMode,
+    /// 0..100 (100 = full scale; perceived loudness, gain = (volume/100)²).
+    #[serde(default = "default_voice_volume")]
+    pub volume: u32,
+    /// The louder setting of 长者版, for that citizen's visit only; volume..100.
+    #[serde(default = "default_voice_elder_volume")]
+    pub elder_volume: u32,
+    /// Speaking rate in words (syllables) per minute, espeak-ng's `-s`; 80..300.
+    #[serde(default = "default_voice_rate")]
+    pub rate: u32,
+    /// ALSA device for `aplay -D` (e.g. "plughw:0,0"); none: ALSA's default.
+    #[serde(default)]
+    pub device: Option<String>,
+    /// Recorded prompts `<id>.wav` that replace the synthesised ones (those in
+    /// `<data_dir>/voice/` win over these).
+    #[serde(default = "default_voice_recordings")]
+    pub recordings: PathBuf,
+}
+
+impl Default for Voice {
+    fn default() -> Self {
+        Voice {
+            enabled: VoiceMode::default(),
+            volume: default_voice_volume(),
+            elder_volume: default_voice_elder_volume(),
+            rate: default_voice_rate(),
+            device: None,
+            recordings: default_voice_recordings(),
+        }
+    }
+}
+
+fn default_voice_volume() -> u32 {
+    70
+}
+fn default_voice_elder_volume() -> u32 {
+    100
+}
+fn default_voice_rate() -> u32 {
+    150
+}
+fn default_voice_recordings() -> PathBuf {
+    PathBuf::from("/usr/share/kiosk/voice")
 }
 
 fn default_audit_days() -> u32 {
@@ -406,7 +492,7 @@ impl Config {
         }
         let (key_file, signing) = self.key_paths();
         let backend = self.display.backend_name(self.terminal.mode);
-        let derived: [(&str, String); 7] = [
+        let derived: [(&str, String); 8] = [
             ("terminal.control_socket", quoted(&self.control_socket().display().to_string())),
             ("intake.key_file", quoted(&key_file.display().to_string())),
             ("intake.signing_key_file", quoted(&signing.display().to_string())),
@@ -414,6 +500,7 @@ impl Config {
             ("intake.proxy", "(none: direct)".into()),
             ("display.backend", format!("(default: {backend})")),
             ("catalog.file", "(none)".into()),
+            ("voice.device", "(none: ALSA's default)".into()),
         ];
         for (key, value) in derived {
             if !out.iter().any(|(k, _)| k == key) {
@@ -592,6 +679,19 @@ impl Config {
                 return Err(bad(key, format!("must be at least {min}")));
             }
         }
+        let v = &self.voice;
+        if v.volume > 100 {
+            return Err(bad("voice.volume", "must be between 0 and 100".into()));
+        }
+        if !(v.volume..=100).contains(&v.elder_volume) {
+            return Err(bad("voice.elder_volume", "must be between voice.volume and 100".into()));
+        }
+        if !(80..=300).contains(&v.rate) {
+            return Err(bad("voice.rate", "must be between 80 and 300".into()));
+        }
+        if v.device.as_ref().is_some_and(|d| d.trim().is_empty()) {
+            return Err(bad("voice.device", "must name an ALSA device such as \"plughw:0,0\"".into()));
+        }
         if self.intake.signing_key_file.is_some() && self.intake.signing_key_file == self.intake.key_file {
             return Err(bad("intake.signing_key_file", "must differ from intake.key_file".into()));
         }
@@ -759,6 +859,26 @@ mod tests {
         assert_eq!(Config::parse(&ok, "k.toml").unwrap().intake.signing_key_file, Some("/etc/kiosk/sign.key".into()));
         let e = Config::parse(&format!("{OK}idle_timeout_secs = \"x\"\n"), "k.toml").unwrap_err();
         assert!(e.to_string().starts_with("k.toml:7:"), "{e}");
+    }
+
+    #[test]
+    fn voice_keys_are_checked() {
+        let c = Config::parse(OK, "k.toml").unwrap();
+        assert_eq!(c.voice.enabled, VoiceMode::Auto, "on in 长者版 only by default");
+        assert_eq!((c.voice.volume, c.voice.elder_volume, c.voice.rate), (70, 100, 150));
+        let on = Config::parse(&format!("{OK}[voice]\nenabled = \"on\"\ndevice = \"plughw:0,0\"\n"), "k.toml").unwrap();
+        assert_eq!((on.voice.enabled, on.voice.device.as_deref()), (VoiceMode::On, Some("plughw:0,0")));
+        for (body, line, key) in [
+            ("enabled = \"loud\"\n", 8, "`auto`, `on`, `off`"),
+            ("volume = 101\n", 8, "voice.volume"),
+            ("volume = 80\nelder_volume = 60\n", 9, "voice.elder_volume"),
+            ("rate = 20\n", 8, "voice.rate"),
+            ("device = \" \"\n", 8, "voice.device"),
+        ] {
+            let e = Config::parse(&format!("{OK}[voice]\n{body}"), "k.toml").unwrap_err();
+            assert!(e.to_string().starts_with(&format!("k.toml:{line}:")), "{body}: {e}");
+            assert!(e.to_string().contains(key), "{body}: {e}");
+        }
     }
 
     const PROD: &str = "[terminal]\nid = \"XX-0001\"\ncentre = \"新乡\"\nbranch = \"b\"\nhelp_phone = \"0373\"\n\n[intake]\nendpoint = \"https://intake.example.gov.cn/api\"\n\n[devices.idcard]\nport = \"/dev/kiosk-idcard\"\n\n[devices.printer]\nport = \"/dev/kiosk-printer\"\n\n[devices.scanner]\nport = \"/dev/kiosk-camera\"\n";

@@ -675,34 +675,45 @@ mod form_editor {
         assert_eq!(field(&s, "student.school").value, "新乡市卫滨区育才小学");
     }
 
+    /// Pages to `word` among the editor's candidates and picks it.
+    fn pick_word(mut s: State, cat: &Catalog, word: &str) -> State {
+        loop {
+            let ed = s.session.as_ref().unwrap().editor.clone().unwrap();
+            let (page, more) = crate::ime::page(&ed.pinyin, ed.page, s.elder, cat);
+            if let Some(i) = page.iter().position(|c| c.text == word) {
+                return run_from(s, cat, vec![Event::Pick(i)]).0;
+            }
+            assert!(more, "{word} is offered for {}", ed.pinyin);
+            s = run_from(s, cat, vec![Event::CandidatePage(true)]).0;
+        }
+    }
+
     #[test]
-    fn text_through_pinyin_candidates() {
+    fn text_through_pinyin_words() {
         let cat = Catalog::seed();
         let (s, _) = run(&cat, to_form_of("enterprise_move"));
         let i = index(&s, "org.new_address");
         let mut ev = vec![Event::EditField(i)];
-        ev.extend(keys("xq"));
+        ev.extend(keys("xv"));
         let (s, _) = run_from(s, &cat, ev);
         assert_eq!(s.session.as_ref().unwrap().editor.as_ref().unwrap().pinyin, "x");
-        assert!(s.notice.as_ref().unwrap().contains("xq"), "a dead-end letter is refused");
-        let (mut s, _) = run_from(s, &cat, keys("in"));
-        // Page to 新 and pick it.
-        let all = crate::ime::candidates("xin");
-        let at = all.iter().position(|&c| c == '新').unwrap();
-        for _ in 0..at / crate::ime::PAGE {
-            s = run_from(s, &cat, vec![Event::CandidatePage(true)]).0;
-        }
-        let (s, _) = run_from(s, &cat, vec![Event::Pick(at % crate::ime::PAGE)]);
+        assert!(s.notice.as_ref().unwrap().contains("xv"), "a letter that cannot stand there is refused");
+        let (s, _) = run_from(s, &cat, keys("inxiangweibin"));
+        // A word takes the letters it spells; the rest stay and are offered again.
+        let s = pick_word(s, &cat, "新乡");
+        let ed = s.session.as_ref().unwrap().editor.clone().unwrap();
+        assert_eq!((ed.text.as_str(), ed.pinyin.as_str(), ed.page), ("新乡", "weibin", 0));
+        let s = pick_word(s, &cat, "卫滨");
         // Digits go straight in once no letters are pending.
         let (s, _) = run_from(s, &cat, keys("12号"));
         let ed = s.session.as_ref().unwrap().editor.clone().unwrap();
-        assert_eq!((ed.text.as_str(), ed.pinyin.as_str()), ("新12号", ""));
+        assert_eq!((ed.text.as_str(), ed.pinyin.as_str()), ("新乡卫滨12号", ""));
         // Letters pending: not done yet.
         let (s, _) = run_from(s, &cat, vec![Event::Key('l'), Event::EditDone]);
         assert!(editing(&s));
         let (s, _) = run_from(s, &cat, vec![Event::Key('\u{8}'), Event::EditDone]);
         assert!(!editing(&s));
-        assert_eq!(field(&s, "org.new_address").value, "新12号");
+        assert_eq!(field(&s, "org.new_address").value, "新乡卫滨12号");
     }
 
     #[test]

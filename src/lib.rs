@@ -9,6 +9,7 @@ pub mod devices;
 pub mod diag;
 pub mod envelope;
 pub mod fsutil;
+pub mod handwriting;
 #[cfg(feature = "demo")]
 pub mod headless;
 pub mod ime;
@@ -30,6 +31,7 @@ pub mod signature;
 pub mod store;
 pub mod supervise;
 pub mod ui;
+pub mod voice;
 
 /// `kiosk --version`: the package version and the git commit it was built from.
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KIOSK_GIT_COMMIT"), ")");

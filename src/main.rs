@@ -14,6 +14,9 @@
 //!   kiosk --screenshot out.png [--screen home]   render one screen headless (demo build)
 //!   kiosk receipts --out DIR              the four receipts as PNG (demo build)
 //!   kiosk report bundles [--out FILE]     一件事 merge report (demo build)
+//!   kiosk voice --text "…" --out x.wav    render one voice prompt (espeak-ng); --list: the prompts
+//!   kiosk ime hw --strokes FILE.json      手写: the candidates for a stroke file (Zinnia)
+//!   kiosk ime pinyin QUERY [--top N]      拼音: the candidates for typed letters (xinxiang, xx)
 //!
 //! `kiosk diag` asks the running kiosk over its control socket (`terminal.control_socket`)
 //! and, when none answers, looks at the devices and the database itself; the JSON's
@@ -79,6 +82,27 @@ enum Cmd {
         #[command(subcommand)]
         what: Pin,
     },
+    /// The input methods of the on-screen editor, run by hand.
+    Ime {
+        #[command(subcommand)]
+        what: Ime,
+    },
+    /// Voice prompts: render one text as the kiosk would say it (espeak-ng, Mandarin), or
+    /// list the prompts with the ids a recorded `<id>.wav` replaces.
+    Voice {
+        /// The words to say.
+        #[arg(long, required_unless_present = "list", requires = "out")]
+        text: Option<String>,
+        /// The WAV file to write.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Syllables per minute (80..300; a terminal uses voice.rate).
+        #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(80..=300))]
+        rate: u32,
+        /// Print every prompt: id, screen and text.
+        #[arg(long, conflicts_with = "text")]
+        list: bool,
+    },
     /// Render the receipts with sample data to PNG through the virtual printer.
     #[cfg(feature = "demo")]
     Receipts {
@@ -90,6 +114,31 @@ enum Cmd {
     Report {
         #[command(subcommand)]
         what: Report,
+    },
+}
+
+#[derive(Subcommand)]
+enum Ime {
+    /// 拼音: the candidates for letters typed on the keypad, best first, as the editor
+    /// offers them: the site of the configuration (if any) ranks first, and the demo
+    /// build adds its sample catalog's terms.
+    Pinyin {
+        /// The letters, e.g. xinxiang, xx, weibinqu.
+        query: String,
+        /// How many candidates to print.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
+    /// 手写: classify a stroke file and print the candidates, best first, with Zinnia's
+    /// score. The file is a JSON list of strokes, each a list of [x, y] on a 0–1000
+    /// square (y down), as tests/data/strokes/ holds them.
+    Hw {
+        #[arg(long)]
+        strokes: PathBuf,
+        /// The Zinnia model (default: `[input] handwriting_model` of the configuration,
+        /// else /usr/share/tegaki/models/zinnia/handwriting-zh_CN.model).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
 }
 
@@ -317,11 +366,107 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         }
         Some(Cmd::Pin { what: Pin::Set { role } }) => pin_set(&load_config(cli, true)?, *role),
         Some(Cmd::Diag { what }) => diag(&load_config(cli, true)?, what),
+        Some(Cmd::Ime { what: Ime::Hw { strokes, model } }) => ime_hw(cli, strokes, model.clone()),
+        Some(Cmd::Ime { what: Ime::Pinyin { query, top } }) => ime_pinyin(cli, query, *top),
+        Some(Cmd::Voice { text, out, rate, list }) => voice(text.as_deref(), out.as_deref(), *rate, *list),
         #[cfg(feature = "demo")]
         Some(Cmd::Receipts { out }) => Ok(demo::render_receipts(&Config::demo(), out)?),
         #[cfg(feature = "demo")]
         Some(Cmd::Report { what: Report::Bundles { out } }) => Ok(demo::report_bundles(out)?),
     }
+}
+
+/// `kiosk voice`: one prompt to a WAV for a technician, or the prompt table.
+fn voice(text: Option<&str>, out: Option<&Path>, rate: u32, list: bool) -> Result<(), Failure> {
+    if list {
+        for r in kiosk::voice::TABLE {
+            let screen = r.screen.map_or("(event)", |s| s.name());
+            println!("{:<15} {:<15} {}", r.id, screen, r.text);
+        }
+        return Ok(());
+    }
+    let (Some(text), Some(out)) = (text, out) else {
+        return Err(Failure::Failed("kiosk voice needs --text and --out (or --list)".into()));
+    };
+    let started = std::time::Instant::now();
+    let secs = kiosk::voice::render_to_file(text, rate, out).map_err(|e| e.to_string())?;
+    println!("{}: {secs:.2} s of speech, rendered in {} ms", out.display(), started.elapsed().as_millis());
+    Ok(())
+}
+
+/// `kiosk ime hw`: the candidates for a stroke file, one per line (rank, character,
+/// score); the times on stderr.
+/// `kiosk ime pinyin`: each candidate with the letters it spells (and those left for
+/// the next pick), then the time the lookup took.
+fn ime_pinyin(cli: &Cli, query: &str, top: usize) -> Result<(), Failure> {
+    match load_config(cli, true) {
+        Ok(cfg) => kiosk::ime::set_site(&cfg.terminal.centre, &cfg.terminal.branch),
+        Err(_) if cli.config.is_none() => eprintln!("no configuration: no site ranks first"),
+        Err(e) => return Err(e),
+    }
+    #[cfg(feature = "demo")]
+    let cat = kiosk::catalog::Catalog::seed();
+    #[cfg(not(feature = "demo"))]
+    let cat = kiosk::catalog::Catalog::default();
+    let typed = query.trim().to_ascii_lowercase();
+    let t0 = std::time::Instant::now();
+    kiosk::ime::warm();
+    let t1 = std::time::Instant::now();
+    if !kiosk::ime::accepts(&typed) {
+        return Err(Failure::Failed(format!(
+            "“{query}” 拼不成字词: use the letters a–z of whole syllables or their initials \
+             (xinxiang, xx), at most {} letters",
+            kiosk::ime::MAX_TYPED
+        )));
+    }
+    let all = kiosk::ime::candidates(&typed, &cat);
+    let t2 = std::time::Instant::now();
+    for (i, c) in all.iter().take(top).enumerate() {
+        let (spelt, rest) = typed.split_at(c.consumed.min(typed.len()));
+        println!(
+            "{}\t{}\t{spelt}{}",
+            i + 1,
+            c.text,
+            if rest.is_empty() { String::new() } else { format!(" + {rest}") }
+        );
+    }
+    eprintln!(
+        "{} candidates; index opened in {:.1} ms, looked up in {:.2} ms",
+        all.len(),
+        (t1 - t0).as_secs_f64() * 1e3,
+        (t2 - t1).as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+fn ime_hw(cli: &Cli, strokes: &Path, model: Option<PathBuf>) -> Result<(), Failure> {
+    use kiosk::handwriting::{parse_strokes, Recognizer, CANDIDATES, DEFAULT_MODEL};
+    let model = match model {
+        Some(m) => m,
+        None => match load_config(cli, true) {
+            Ok(cfg) => cfg.input.handwriting_model,
+            Err(_) if cli.config.is_none() => PathBuf::from(DEFAULT_MODEL),
+            Err(e) => return Err(e),
+        },
+    };
+    let text = std::fs::read_to_string(strokes).map_err(|e| format!("{}: {e}", strokes.display()))?;
+    let ink = parse_strokes(&text).map_err(|e| format!("{}: {e}", strokes.display()))?;
+    let t0 = std::time::Instant::now();
+    let rec = Recognizer::open(&model).map_err(|e| e.to_string())?;
+    let t1 = std::time::Instant::now();
+    let found = rec.classify(&ink, CANDIDATES).map_err(|e| format!("{}: {e}", strokes.display()))?;
+    let t2 = std::time::Instant::now();
+    for (i, c) in found.iter().enumerate() {
+        println!("{}\t{}\t{:.3}", i + 1, c.text, c.score);
+    }
+    eprintln!(
+        "{} strokes; model {} opened in {:.1} ms, classified in {:.1} ms",
+        ink.len(),
+        model.display(),
+        (t1 - t0).as_secs_f64() * 1e3,
+        (t2 - t1).as_secs_f64() * 1e3
+    );
+    Ok(())
 }
 
 fn diag(cfg: &Config, what: &Diag) -> Result<(), Failure> {

@@ -67,7 +67,7 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
 
     let first = Arc::new(AtomicBool::new(false));
     let display = cfg.display.clone();
-    let sink: ViewSink = Arc::new(crate::ui::sink(&app, &cfg.terminal).after_apply(move |app| {
+    let ui: ViewSink = Arc::new(crate::ui::sink(&app, &cfg.terminal).after_apply(move |app| {
         if !first.swap(true, Ordering::SeqCst) {
             // The event loop runs, so the window is shown: lock it and say ready.
             lock_shown_window(app, &display);
@@ -75,6 +75,9 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
             tracing::info!(ms = started.elapsed().as_millis() as u64, "first screen shown; ready");
         }
     }));
+    // Voice prompts observe the same snapshots as the screen.
+    let voice = crate::voice::Voice::new(&cfg);
+    let sink: ViewSink = Arc::new(crate::runtime::Fanout(vec![ui, voice.sink.clone()]));
     let kiosk = Kiosk::start(&cfg, devices, sink).map_err(|e| {
         if e.is_refusal() {
             RunError::Refused(e.to_string())
@@ -82,6 +85,7 @@ pub fn run(cfg: Config) -> Result<(), RunError> {
             RunError::Failed(e.to_string())
         }
     })?;
+    voice.start(kiosk.rt.handle(), kiosk.store.clone());
     crate::ui::connect(&app, kiosk.tx.clone());
     let _frames = crate::ui::watch_frames(&app, kiosk.ops.clone());
     spawn_signals(&kiosk);

@@ -1,6 +1,7 @@
 //! The merged form's typed fields entered at the kiosk, through the real UI: a number
-//! on the digit keypad, a multiple choice, a decimal, then a Chinese address on the
-//! 拼音 keypad. The case at the platform carries every value with its provenance.
+//! on the digit keypad, a multiple choice, a decimal, then a Chinese address by 拼音
+//! words on the QWERTY keypad, and one more character written on the 手写 pad. The cases
+//! at the platform carry every value with its provenance.
 
 mod common;
 
@@ -17,6 +18,53 @@ fn wait_row(d: &common::Driver, label: &'static str, value: &'static str) {
             .get_fields()
             .iter()
             .any(|r| r.label == label && r.value == value && r.source.starts_with("本人填写"))
+    });
+}
+
+/// Taps letters on the QWERTY keypad and waits until the editor shows them.
+fn type_letters(d: &common::Driver, letters: &'static str) {
+    let before = d.on_ui(|app| app.global::<EditorAdapter>().get_pinyin().to_string());
+    for c in letters.chars() {
+        d.tap(&c.to_string());
+    }
+    let want = before + letters;
+    d.wait_until(move |app| app.global::<EditorAdapter>().get_pinyin() == want.as_str());
+}
+
+/// The candidates shown now.
+fn shown(d: &common::Driver) -> Vec<String> {
+    use slint::Model;
+    d.on_ui(|app| app.global::<EditorAdapter>().get_candidates().iter().map(|c| c.to_string()).collect())
+}
+
+/// Writes `ch` on the 手写 pad from its stroke file (tests/data/strokes/, 0–1000), each
+/// stroke a finger's path with real pointer events, and waits until it is a candidate.
+fn write(d: &common::Driver, ch: &'static str) {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/strokes/{ch}.json"));
+    let strokes = kiosk::handwriting::parse_strokes(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let (w, h) = d.on_ui(|app| {
+        let pad = i_slint_backend_testing::ElementHandle::find_by_accessible_label(app, "手写板").next().unwrap();
+        (pad.size().width, pad.size().height)
+    });
+    for (n, stroke) in strokes.iter().enumerate() {
+        let at = |(x, y): (u16, u16)| (f32::from(x) / 1000.0 * w, f32::from(y) / 1000.0 * h);
+        // A point every few pixels along each segment, as a finger moves.
+        let mut path = vec![at(stroke[0])];
+        for seg in stroke.windows(2) {
+            let (a, b) = (at(seg[0]), at(seg[1]));
+            let steps = ((b.0 - a.0).hypot(b.1 - a.1) / 6.0).ceil().max(1.0) as usize;
+            path.extend((1..=steps).map(|i| {
+                let t = i as f32 / steps as f32;
+                (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+            }));
+        }
+        d.draw("手写板", path);
+        // The journey holds the stroke: its ink has one more M.
+        d.wait_until(move |app| app.global::<EditorAdapter>().get_hw_ink().matches('M').count() == n + 1);
+    }
+    d.wait_until(move |app| {
+        use slint::Model;
+        app.global::<EditorAdapter>().get_hw_candidates().iter().any(|c| c == ch)
     });
 }
 
@@ -96,7 +144,7 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         d.tap("首页");
         d.wait_screen(ScreenId::Home);
 
-        // A Chinese address on the 拼音 keypad; the bundle found by its initials.
+        // A Chinese address by 拼音 words; the bundle found by its initials.
         d.tap("拼音搜索");
         for c in ["q", "y", "q", "y"] {
             d.tap(c);
@@ -104,19 +152,59 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
         d.tap("企业迁移登记“一件事”");
         d.through_guide();
         d.edit_field("迁入地住所");
-        for c in ["x", "i", "n"] {
-            d.tap(c);
-        }
-        pick(d, "xin", "新", true);
-        for c in ["x", "i", "a", "n", "g"] {
-            d.tap(c);
-        }
-        pick(d, "xiang", "乡", false);
+        // The QWERTY keypad: keys at least 96 px high, as wide as ten fit a row.
+        let (_, _, qw, qh) = d.rect_of("q");
+        let (_, _, pw, _) = d.rect_of("p");
+        assert!(qh >= 96 && qw >= 80 && qw == pw, "q key {qw}x{qh}");
+        // The terminal is in 新乡: "xinxiang" gives 新乡 first, one pick.
+        type_letters(d, "xinxiang");
+        d.wait_until(|app| {
+            use slint::Model;
+            app.global::<EditorAdapter>().get_candidates().row_data(0).is_some_and(|c| c == "新乡")
+        });
+        d.shot("form-editor-pinyin");
+        d.tap("候选 新乡");
+        d.wait_until(|app| {
+            let e = app.global::<EditorAdapter>();
+            e.get_text() == "新乡" && e.get_pinyin().is_empty()
+        });
+        // Two words typed at once: picking the first leaves the letters of the second.
+        type_letters(d, "hongqiqupingyuanlu");
+        assert!(shown(d).contains(&"红旗区".to_string()), "{:?}", shown(d));
+        d.tap("候选 红旗区");
+        d.wait_until(|app| app.global::<EditorAdapter>().get_pinyin() == "pingyuanlu");
+        // 长者版: the keys grow to 120 px, the candidates stay on screen.
+        d.tap("长者版");
+        d.wait_until(|app| app.global::<kiosk::ui::Theme>().get_elder());
+        let (_, _, _, eh) = d.rect_of("q");
+        assert!(eh >= 120, "q key in 长者版: {eh} px high");
+        d.shot("form-editor-pinyin-elder");
+        let (_, y, _, h) = d.rect_of("确定填写");
+        assert!(y + h <= d.rect_of("首页").1, "the editor's buttons stay above the bottom bar");
+        pick(d, "pingyuanlu", "平原路", false);
         d.type_digits("8");
         d.tap("号");
-        d.wait_until(|app| app.global::<EditorAdapter>().get_text() == "新乡8号");
+        d.wait_until(|app| app.global::<EditorAdapter>().get_text() == "新乡红旗区平原路8号");
+        d.tap("标准版");
         d.confirm_edit();
-        wait_row(d, "迁入地住所", "新乡8号");
+        wait_row(d, "迁入地住所", "新乡红旗区平原路8号");
+        // 手写: the same field again, 院 written on the pad with real pointer strokes.
+        d.edit_field("迁入地住所");
+        d.tap("手写输入");
+        d.wait_until(|app| app.global::<EditorAdapter>().get_hw_available());
+        let (_, _, pw, ph) = d.rect_of("手写板");
+        assert!(pw >= 600 && ph >= 600, "the pad is {pw}x{ph} px");
+        write(d, "院");
+        d.shot("form-editor-handwriting");
+        d.tap("院");
+        d.wait_until(|app| app.global::<EditorAdapter>().get_text() == "新乡红旗区平原路8号院");
+        d.confirm_edit();
+        wait_row(d, "迁入地住所", "新乡红旗区平原路8号院");
+        d.edit_field("变更事项");
+        d.tap("住所");
+        d.confirm_edit();
+        d.enter_phone("13912345678");
+        d.submit_from_form();
         d.tap("首页");
         d.wait_screen(ScreenId::Home);
         hands.clone()
@@ -124,9 +212,14 @@ fn typed_fields_are_entered_on_screen_and_submitted() {
     let sim = h.kiosk.sim.as_ref().unwrap().sim.clone();
     let cases = common::eventually(Duration::from_secs(15), || {
         let c = sim.cases();
-        (!c.is_empty()).then_some(c)
+        (c.len() >= 2).then_some(c)
     });
-    assert_eq!(cases.len(), 1, "the cancelled second visit sent nothing");
+    assert_eq!(cases.len(), 2);
+    // The address typed by 拼音 words, as the platform received it.
+    let moved = cases.iter().find(|c| c.form.iter().any(|f| f.key == "org.new_address")).expect("the move case");
+    let addr = moved.form.iter().find(|f| f.key == "org.new_address").unwrap();
+    assert_eq!((addr.value.as_str(), addr.source.as_str()), ("新乡红旗区平原路8号院", "typed"));
+    let cases: Vec<_> = cases.iter().filter(|c| c.form.iter().any(|f| f.key == "business.area")).cloned().collect();
     let form = &cases[0].form;
     let get = |k: &str| form.iter().find(|f| f.key == k).unwrap_or_else(|| panic!("{k} in {form:?}"));
     assert_eq!((get("business.area").value.as_str(), get("business.area").source.as_str()), ("45.5", "typed"));

@@ -53,6 +53,10 @@ fn full_citizen_journey() {
     let receipt = receipts.iter().find(|r| r.text.contains("收件回执")).expect("a receipt");
     assert!(receipt.text.contains(&local_no), "{}", receipt.text);
     assert!(receipt.qr.iter().any(|q| q.ends_with(&format!("?no={local_no}"))), "{:?}", receipt.qr);
+    // The name on paper: middle masked, the 生僻字 kept (printed through the raster path);
+    // the QR says what it is for.
+    assert!(receipt.text.contains("申请人：张*𠮷") && receipt.text.contains("扫码查询办理进度"), "{}", receipt.text);
+    assert!(!receipt.text.contains("张晓"), "{}", receipt.text);
     std::fs::write(common::screenshots_dir().join("receipt-80mm.png"), &receipt.png).unwrap();
 
     // The rating is stored (once) and delivered.

@@ -151,10 +151,14 @@ fn deb_holds_the_manifest_and_its_units_verify() {
     assert_eq!(field("Version"), version);
     assert_eq!(field("Architecture"), arch);
     let depends = field("Depends");
-    for dep in ["libc6", "systemd", "udev"] {
+    // espeak-ng and alsa-utils (aplay): the voice prompts.
+    for dep in ["libc6", "systemd", "udev", "espeak-ng", "alsa-utils"] {
         assert!(depends.split(',').any(|d| d.trim().starts_with(dep)), "Depends lacks {dep}: {depends}");
     }
-    assert!(field("Recommends").contains("espeak-ng"));
+    // 手写: the Zinnia library the binary links, and its Simplified Chinese model.
+    for dep in ["libzinnia0", "tegaki-zinnia-simplified-chinese"] {
+        assert!(depends.split(',').any(|d| d.trim().starts_with(dep)), "Depends lacks {dep}: {depends}");
+    }
     assert!(field("Suggests").contains("cage"));
 
     // The files: exactly the manifest, with its modes; and the parts the appliance needs.

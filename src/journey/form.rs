@@ -2,12 +2,12 @@
 //! (numbers, codes, ID numbers, choices, Chinese text through the 拼音 keypad).
 
 use super::{gb11643_valid, Editor, State};
-use crate::catalog::{FieldSource, InputKind};
+use crate::catalog::{Catalog, FieldSource, InputKind};
 use crate::ime;
 use zeroize::Zeroize;
 
 /// Longest value the editor takes; addresses fit, runaway input does not.
-const TEXT_MAX: usize = 60;
+pub(super) const TEXT_MAX: usize = 60;
 const NUMBER_MAX: usize = 10;
 const CODE_MAX: usize = 30;
 
@@ -24,11 +24,22 @@ const PHONE: &str = "applicant.phone";
 pub(super) fn open(s: &mut State, i: usize) {
     let Some(sess) = s.session.as_mut() else { return };
     let Some(f) = sess.fields.get(i).filter(|f| f.editable()) else { return };
-    let mut ed = Editor { field: i, text: String::new(), pinyin: String::new(), page: 0, chosen: Vec::new() };
+    let mut ed = Editor {
+        field: i,
+        text: String::new(),
+        pinyin: String::new(),
+        page: 0,
+        chosen: Vec::new(),
+        hw: Default::default(),
+    };
     if f.input == Some(InputKind::Choice) {
         ed.chosen = f.options.iter().enumerate().filter(|(_, o)| chosen(&f.value, o)).map(|(n, _)| n).collect();
     } else if f.source == FieldSource::Typed || f.source == FieldSource::Default || f.source == FieldSource::Profile {
         ed.text = f.value.clone();
+    }
+    if f.input == Some(InputKind::Text) {
+        // The 拼音 index opens before the first letter is typed.
+        ime::warm();
     }
     sess.editor = Some(ed);
     s.notice = None;
@@ -61,13 +72,17 @@ pub(super) fn key(s: &mut State, c: char) {
         InputKind::Code => len < CODE_MAX && (c.is_ascii_alphanumeric() || "-()（）".contains(c)),
         InputKind::Text => {
             if c.is_ascii_lowercase() {
-                let mut next = ed.pinyin.clone();
-                next.push(c);
-                if ime::is_prefix(&next) && next.len() <= 6 {
-                    ed.pinyin = next;
-                    ed.page = 0;
+                // Letters spelling words: refused at once where no syllable can go on.
+                if ed.pinyin.len() >= ime::MAX_TYPED {
+                    s.notice = Some("拼音已经很长了，请先点选字词".into());
                 } else {
-                    s.notice = Some(format!("没有以“{next}”开头的拼音，请检查"));
+                    ed.pinyin.push(c);
+                    if ime::accepts(&ed.pinyin) {
+                        ed.page = 0;
+                    } else {
+                        s.notice = Some(format!("“{}”拼不成字词，请检查拼音", ed.pinyin));
+                        ed.pinyin.pop();
+                    }
                 }
                 return;
             }
@@ -79,25 +94,29 @@ pub(super) fn key(s: &mut State, c: char) {
     if ok {
         ed.text.push(c);
     } else if kind == InputKind::Text && !ed.pinyin.is_empty() {
-        s.notice = Some("请先点选拼音对应的汉字".into());
+        s.notice = Some("请先点选拼音对应的字词".into());
     }
 }
 
-/// Pick a candidate (text) or toggle an option (choice).
-pub(super) fn pick(s: &mut State, i: usize) {
+/// Pick a candidate (text: the word goes in, the letters after those it spells stay
+/// and are offered again) or toggle an option (choice).
+pub(super) fn pick(s: &mut State, i: usize, cat: &Catalog) {
+    let elder = s.elder;
     let Some(sess) = s.session.as_mut() else { return };
     let Some(ed) = sess.editor.as_mut() else { return };
     let Some(f) = sess.fields.get(ed.field) else { return };
     match f.input {
         Some(InputKind::Text) => {
-            let (page, _) = ime::page(&ed.pinyin, ed.page);
-            if let Some(&c) = page.get(i) {
-                if ed.text.chars().count() < TEXT_MAX {
-                    ed.text.push(c);
-                }
-                ed.pinyin.clear();
-                ed.page = 0;
+            let (page, _) = ime::page(&ed.pinyin, ed.page, elder, cat);
+            let Some(c) = page.get(i) else { return };
+            if ed.text.chars().count() + c.text.chars().count() > TEXT_MAX {
+                s.notice = Some(format!("最多 {TEXT_MAX} 个字"));
+                return;
             }
+            ed.text.push_str(&c.text);
+            // In place: the editor's buffers are wiped when it closes.
+            ed.pinyin.replace_range(..c.consumed.min(ed.pinyin.len()), "");
+            ed.page = 0;
         }
         Some(InputKind::Choice) if i < f.options.len() => {
             if let Some(p) = ed.chosen.iter().position(|&n| n == i) {
@@ -114,9 +133,10 @@ pub(super) fn pick(s: &mut State, i: usize) {
     s.notice = None;
 }
 
-pub(super) fn page(s: &mut State, next: bool) {
+pub(super) fn page(s: &mut State, next: bool, cat: &Catalog) {
+    let elder = s.elder;
     let Some(ed) = s.session.as_mut().and_then(|x| x.editor.as_mut()) else { return };
-    let (_, more) = ime::page(&ed.pinyin, ed.page);
+    let (_, more) = ime::page(&ed.pinyin, ed.page, elder, cat);
     if next && more {
         ed.page += 1;
     } else if !next {
@@ -177,7 +197,7 @@ fn check(kind: Option<InputKind>, options: &[String], ed: &Editor) -> Result<Str
         }
         Some(InputKind::Code) if t.is_empty() => Err("请输入编号".into()),
         Some(InputKind::Code) => Ok(t.to_string()),
-        Some(InputKind::Text) if !ed.pinyin.is_empty() => Err("请先点选拼音对应的汉字".into()),
+        Some(InputKind::Text) if !ed.pinyin.is_empty() => Err("请先点选拼音对应的字词".into()),
         Some(InputKind::Text) if t.chars().count() < 2 => Err("请至少输入 2 个字".into()),
         Some(InputKind::Text) => Ok(t.to_string()),
         Some(InputKind::Phone) if super::valid_mobile(t) => Ok(t.to_string()),

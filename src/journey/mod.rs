@@ -7,6 +7,7 @@
 mod contact;
 mod extras;
 mod form;
+mod handwriting;
 mod maint;
 mod model;
 
@@ -72,6 +73,7 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         // Paused: only help (and the hidden maintenance entry) work.
         (Screen::OutOfService, Event::Tap | Event::Home) => {}
         (_, Event::ToggleElder) => s.elder = !s.elder,
+        (_, Event::Replay) => s.replay = s.replay.wrapping_add(1),
         (Screen::Help, Event::CloseHelp | Event::Back) => s.screen = s.underlying,
         (Screen::InactivityWarning, Event::StillHere) => s.screen = s.underlying,
         (Screen::Attract | Screen::Submitting | Screen::Help, Event::Help) => {}
@@ -127,9 +129,17 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         (Screen::Form, Event::Key(c)) => form::key(&mut s, c),
         (Screen::Form, Event::EditPhone) => form::open_phone(&mut s),
         (Screen::Form, Event::EditField(i)) => form::open(&mut s, i),
-        (Screen::Form, Event::Pick(i)) => form::pick(&mut s, i),
-        (Screen::Form, Event::CandidatePage(next)) => form::page(&mut s, next),
+        (Screen::Form, Event::Pick(i)) if handwriting::on(&s) => handwriting::pick(&mut s, i),
+        (Screen::Form, Event::Pick(i)) => form::pick(&mut s, i, ctx.catalog),
+        (Screen::Form, Event::CandidatePage(next)) => form::page(&mut s, next, ctx.catalog),
+        (Screen::Form, Event::EditDone) if handwriting::unpicked(&s) => handwriting::ask_pick(&mut s),
         (Screen::Form, Event::EditDone) => form::done(&mut s),
+        (Screen::Form, Event::HwTab(on)) => handwriting::tab(&mut s, on, &mut fx),
+        (Screen::Form, Event::HwStroke(points)) => handwriting::stroke(&mut s, points, &mut fx),
+        (Screen::Form, Event::HwClear) => handwriting::clear(&mut s),
+        // Answers count on any screen (a warning or help may be over the editor).
+        (_, Event::HwCandidates(c)) => handwriting::candidates(&mut s, c, &mut fx),
+        (_, Event::HwUnavailable) => handwriting::unavailable(&mut s),
         (Screen::Form, Event::EditCancel | Event::Back) if editing(&s) => form::cancel(&mut s),
         // Other touches wait until the editor is closed.
         (Screen::Form, Event::Next | Event::SetDelivery(_)) if editing(&s) => {}
@@ -214,6 +224,8 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         }
         (Screen::Farewell, Event::Next | Event::Tap) => {
             end_session(&mut s, &mut fx, "completed");
+            // The next citizen starts in the standard layout.
+            s.elder = false;
             go(&mut s, Screen::Attract);
         }
         (Screen::DeviceFault, Event::Back | Event::Next) => {
@@ -256,6 +268,7 @@ fn tick(s: &mut State, secs: u32, ctx: &Ctx, fx: &mut Vec<Effect>) {
             s.idle_left = s.idle_left.min(ctx.timing.farewell).saturating_sub(secs);
             if s.idle_left == 0 {
                 end_session(s, fx, "completed");
+                s.elder = false;
                 go(s, Screen::Attract);
             }
             return;
@@ -490,7 +503,13 @@ fn submit(s: &mut State, ctx: &Ctx, fx: &mut Vec<Effect>) {
 
 fn receipt_data(sess: &Session, local_no: &str, ctx: &Ctx) -> ReceiptData {
     let bundle = ctx.catalog.bundle(&sess.bundle_id);
+    let applicant = sess.applicant.as_ref();
+    // Post goes where the form says (the citizen may have changed it), else the card's.
+    let contact = sess.fields.iter().find(|f| f.key == "applicant.contact_address" && !f.value.trim().is_empty());
+    let address = contact.map(|f| f.value.clone()).or_else(|| applicant.map(|a| a.address.clone())).unwrap_or_default();
     ReceiptData {
+        name_masked: applicant.map(|a| mask_name_for_paper(&a.name)).unwrap_or_default(),
+        post_address: mask_address(&address),
         local_no: local_no.to_string(),
         bundle_name: bundle.map(|b| b.name.clone()).unwrap_or_default(),
         matters: sess.selected.iter().filter_map(|c| ctx.catalog.matter(c)).map(|m| m.name.clone()).collect(),

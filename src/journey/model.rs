@@ -223,6 +223,29 @@ pub struct Editor {
     pub page: usize,
     /// Chosen option indexes (choice fields), in option order.
     pub chosen: Vec<usize>,
+    /// 手写: the writing pad (text fields).
+    pub hw: HwPad,
+}
+
+/// 手写: the editor's writing pad, instead of the 拼音 keypad while `on`. The strokes are
+/// personal data in progress: kept here only (wiped with the editor), never logged.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Zeroize)]
+pub struct HwPad {
+    /// The 手写 tab is chosen.
+    pub on: bool,
+    /// The character being written: strokes of [x, y] on the 0–1000 pad square.
+    pub strokes: Vec<Vec<[u16; 2]>>,
+    /// The recognizer's characters for them, best first.
+    pub candidates: Vec<String>,
+    /// Whether the recognizer could be opened; None until it answers.
+    #[zeroize(skip)]
+    pub available: Option<bool>,
+    /// A `Recognize` is out; only one at a time, so answers come in order.
+    #[zeroize(skip)]
+    pub pending: bool,
+    /// The strokes changed since that `Recognize` was sent: ask again when it answers.
+    #[zeroize(skip)]
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,6 +408,8 @@ pub struct State {
     pub maint: Option<Maint>,
     /// 呼叫工作人员 reached the branch in this session.
     pub help_called: bool,
+    /// Times 重听 was pressed: the voice prompt of the screen is played again when it changes.
+    pub replay: u32,
 }
 
 pub use crate::ops::{Actor, OutOfService, Role, SelfTestKind, SelfTestReport};
@@ -627,6 +652,7 @@ impl State {
             pending_service: None,
             maint: None,
             help_called: false,
+            replay: 0,
         }
     }
 }
@@ -645,6 +671,8 @@ pub enum Event {
     CloseHelp,
     StillHere,
     ToggleElder,
+    /// 重听: play the screen's voice prompt again.
+    Replay,
     /// A keypad key: a digit, or '\u{8}' for delete.
     Key(char),
     SetDelivery(Delivery),
@@ -683,7 +711,17 @@ pub enum Event {
     EditDone,
     /// Editor: close without changing the field.
     EditCancel,
+    /// Editor: the 手写 tab (true) or the 拼音 one (text fields).
+    HwTab(bool),
+    /// Editor, 手写: one stroke written on the pad, points on the 0–1000 square.
+    HwStroke(Vec<(u16, u16)>),
+    /// Editor, 手写: 清除, the pad is empty again.
+    HwClear,
     // Results from the runtime.
+    /// The answer to `Recognize`: the characters for the pad's strokes, best first.
+    HwCandidates(Vec<String>),
+    /// The answer to `Recognize` without a handwriting model: 手写暂不可用.
+    HwUnavailable,
     ProfileFound(bool),
     ProfileLoaded(Contact),
     ProfileDeleted(bool),
@@ -759,6 +797,8 @@ impl Event {
         !matches!(
             self,
             Event::CardRead(_)
+                | Event::HwCandidates(_)
+                | Event::HwUnavailable
                 | Event::ProfileFound(_)
                 | Event::ProfileLoaded(_)
                 | Event::ProfileDeleted(_)
@@ -813,6 +853,44 @@ pub struct ReceiptData {
     pub delivery: Delivery,
     pub window: String,
     pub promised_days: u32,
+    /// The applicant's name as paper shows it: 张*𠮷 (middle masked, last kept, so a
+    /// 生僻字 takes the printer's raster path and the citizen recognises their slip).
+    pub name_masked: String,
+    /// Post: the address the case goes to (the one on the form, else the card's),
+    /// masked to district and street.
+    pub post_address: String,
+}
+
+/// A name for paper: the middle masked, the first and last kept (张*𠮷); two
+/// characters keep only the last (*三).
+pub fn mask_name_for_paper(name: &str) -> String {
+    let c: Vec<char> = name.trim().chars().collect();
+    match c.len() {
+        0 => String::new(),
+        1 => "*".into(),
+        2 => format!("*{}", c[1]),
+        n => format!("{}{}{}", c[0], "*".repeat(n - 2), c[n - 1]),
+    }
+}
+
+/// An address for paper: up to the street (路, 街, 道, 巷, 村 …) and the rest masked,
+/// so the slip shows where it goes without the house number.
+pub fn mask_address(addr: &str) -> String {
+    let chars: Vec<char> = addr.trim().chars().collect();
+    // The district first (区, 县, else 市), then the street after it: "新乡" has a 乡
+    // that is no township.
+    let district =
+        chars.iter().rposition(|c| matches!(c, '区' | '县')).or_else(|| chars.iter().rposition(|c| *c == '市'));
+    let from = district.map_or(0, |d| d + 1);
+    let street = chars[from..]
+        .iter()
+        .rposition(|c| matches!(c, '路' | '街' | '道' | '巷' | '村' | '镇' | '乡'))
+        .map(|i| from + i);
+    match street.or(district) {
+        Some(i) if i + 1 < chars.len() => format!("{}***", chars[..=i].iter().collect::<String>()),
+        Some(_) => chars.iter().collect(),
+        None => "***".into(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -844,6 +922,11 @@ pub enum Effect {
     },
     /// Forget everything personal held outside the journey (scans, photo).
     WipeSession,
+    /// 手写: classify the pad's strokes (0–1000 square) on the blocking pool; answered
+    /// with `HwCandidates`, or `HwUnavailable`. No strokes: only open the model.
+    Recognize {
+        strokes: Vec<Vec<(u16, u16)>>,
+    },
     /// 一人一档: is anything saved for this citizen? Answered with `ProfileFound`.
     ProfileLookup(ProfileId),
     /// 一人一档, after consent: answered with `ProfileLoaded`.

@@ -24,13 +24,28 @@ pub fn progress_url(base: &str, local_no: &str) -> String {
     format!("{base}?no={local_no}")
 }
 
+/// "2026-12-04" as paper says it: 2026年12月04日 (unchanged if not a date).
+pub fn date_zh(ymd: &str) -> String {
+    match ymd.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{y}年{m}月{d}日"),
+        _ => ymd.to_string(),
+    }
+}
+
+/// A QR code and, under it, one line saying what it is for.
+fn captioned_qr(doc: Document, data: &str, caption: &str) -> Document {
+    doc.qr(data).styled(caption, 1, Align::Center, false)
+}
+
 /// 收件回执.
-pub fn intake_receipt(d: &ReceiptData, site: &Site, now: &str) -> Document {
+/// `due` is the 容缺 deadline as paper says it (2026年12月04日).
+pub fn intake_receipt(d: &ReceiptData, site: &Site, now: &str, due: &str) -> Document {
     let mut doc = Document::new()
         .title("收件回执")
         .styled("政务服务自助终端", 1, Align::Center, false)
         .rule()
         .styled(&format!("收件编号：{}", d.local_no), 1, Align::Left, true)
+        .text(&format!("申请人：{}", d.name_masked))
         .text(&format!("办理事项：{}", d.bundle_name));
     for (i, m) in d.matters.iter().enumerate() {
         doc = doc.text(&format!("  {}. {}", i + 1, m));
@@ -40,20 +55,18 @@ pub fn intake_receipt(d: &ReceiptData, site: &Site, now: &str) -> Document {
             "取件方式：{}",
             match d.delivery {
                 Delivery::Window => format!("窗口领取（{}）", d.window),
-                Delivery::Post => "免费邮寄到户籍地址".to_string(),
+                Delivery::Post => format!("免费邮寄至 {}", d.post_address),
             }
         ),
     );
     if !d.deferred.is_empty() {
-        doc = doc.rule().styled(&format!("容缺受理：请于 {} 个工作日内补交", site.deferral_days), 1, Align::Left, true);
+        doc = doc.rule().styled(&format!("容缺受理：请于 {due} 前补交"), 1, Align::Left, true);
         for m in &d.deferred {
             doc = doc.text(&format!("  · {m}"));
         }
     }
-    doc.rule()
-        .text("下一步：部门审核后以短信通知您，")
-        .text("可扫描下方二维码随时查询进度。")
-        .qr(&progress_url(site.progress_url, &d.local_no))
+    let doc = doc.rule().text("下一步：部门审核后以短信通知您，").text("可扫描下方二维码随时查询进度。");
+    captioned_qr(doc, &progress_url(site.progress_url, &d.local_no), "扫码查询办理进度")
         .styled(&format!("终端：{}  {}", site.terminal_id, site.site), 1, Align::Left, false)
         .text(&format!("咨询电话：{}", site.help_phone))
         .feed(3)
@@ -82,7 +95,7 @@ pub fn notice(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site) 
 }
 
 /// 容缺补正告知书: what is missing, by when, and the commitment the citizen made.
-pub fn deferral_notice(d: &ReceiptData, site: &Site, now: &str) -> Document {
+pub fn deferral_notice(d: &ReceiptData, site: &Site, now: &str, due: &str) -> Document {
     let mut doc = Document::new()
         .title("容缺补正告知书")
         .rule()
@@ -90,17 +103,19 @@ pub fn deferral_notice(d: &ReceiptData, site: &Site, now: &str) -> Document {
         .text(&format!("办理事项：{}", d.bundle_name))
         .text(&format!("受理时间：{now}"))
         .rule()
-        .styled(&format!("请于 {} 个工作日内补交以下材料：", site.deferral_days), 1, Align::Left, true);
+        .text(&format!("申请人：{}", d.name_masked))
+        .styled(&format!("请于 {due} 前补交以下材料："), 1, Align::Left, true);
     for m in &d.deferred {
         doc = doc.text(&format!("  · {m}"));
     }
-    doc.text(&format!("补交地点：{}", d.window))
+    let doc = doc
+        .text(&format!("补交地点：{}", d.window))
         .text(&format!("也可在“{}”手机App上传电子版。", site.online_app))
         .rule()
         .styled("申请人承诺", 1, Align::Left, true)
         .text("本人承诺所填信息真实，并在期限内补齐上述材料；")
-        .text("逾期未补齐的，同意按不予受理处理。")
-        .qr(&progress_url(site.progress_url, &d.local_no))
+        .text("逾期未补齐的，同意按不予受理处理。");
+    captioned_qr(doc, &progress_url(site.progress_url, &d.local_no), "扫码查询办理进度")
         .text(&format!("咨询电话：{}", site.help_phone))
         .feed(3)
         .cut()
@@ -123,10 +138,11 @@ pub fn progress_slip(
     for m in matters {
         doc = doc.text(&format!("  · {m}"));
     }
-    doc.styled(&format!("当前状态：{status}"), 2, Align::Left, true)
+    let doc = doc
+        .styled(&format!("当前状态：{status}"), 2, Align::Left, true)
         .text("收件 → 受理 → 办理 → 办结 → 送达")
-        .text(&format!("查询时间：{now}"))
-        .qr(&progress_url(site.progress_url, local_no))
+        .text(&format!("查询时间：{now}"));
+    captioned_qr(doc, &progress_url(site.progress_url, local_no), "扫码查看最新进度")
         .text(&format!("终端：{}  {}", site.terminal_id, site.site))
         .feed(3)
         .cut()
@@ -141,15 +157,19 @@ pub fn samples(cat: &Catalog, site: &Site) -> Vec<(&'static str, Document)> {
         bundle_name: b.name.clone(),
         matters: names.clone(),
         deferred: vec!["本人银行卡".into()],
-        delivery: Delivery::Window,
+        delivery: Delivery::Post,
         window: b.window.clone(),
         promised_days: 10,
+        // The demo card's holder (sample data), as paper shows her.
+        name_masked: crate::journey::mask_name_for_paper("张晓𠮷"),
+        post_address: crate::journey::mask_address("河南省新乡市红旗区平原路100号"),
     };
     let now = "2026-11-21 10:30";
+    let due = date_zh("2026-11-27");
     vec![
-        ("intake-receipt", intake_receipt(&d, site, now)),
+        ("intake-receipt", intake_receipt(&d, site, now, &due)),
         ("notice", notice(cat, "newborn", &b.default_selected, site)),
-        ("deferral-notice", deferral_notice(&d, site, now)),
+        ("deferral-notice", deferral_notice(&d, site, now, &due)),
         ("progress-slip", progress_slip(&d.local_no, Some("XX202600000042"), "受理", &names, site, now)),
     ]
 }
@@ -179,15 +199,55 @@ mod tests {
             delivery: Delivery::Post,
             window: String::new(),
             promised_days: 10,
+            name_masked: crate::journey::mask_name_for_paper("张晓𠮷"),
+            post_address: crate::journey::mask_address("河南省新乡市卫滨区胜利路8号院3号楼"),
         };
-        let doc = intake_receipt(&d, &site(), "2026-11-21 10:00");
+        let doc = intake_receipt(&d, &site(), "2026-11-21 10:00", &date_zh("2026-11-27"));
         let text = doc.plain_text();
-        for want in ["收件回执", "XX0001-000007", "预防接种证办理", "本人银行卡", "免费邮寄"] {
+        for want in [
+            "收件回执",
+            "XX0001-000007",
+            "预防接种证办理",
+            "本人银行卡",
+            "免费邮寄至 河南省新乡市卫滨区胜利路***",
+            "请于 2026年11月27日 前补交",
+            "申请人：张*𠮷",
+            "扫码查询办理进度",
+        ] {
             assert!(text.contains(want), "{want} missing in {text}");
         }
+        assert!(!text.contains("8号院") && !text.contains("户籍地址") && !text.contains("晓"), "{text}");
         assert!(doc.blocks.contains(&kiosk_hardware::printer::Block::Qr {
             data: "https://example.invalid/p?no=XX0001-000007".into()
         }));
+    }
+
+    #[test]
+    fn names_and_addresses_are_masked_for_paper() {
+        use crate::journey::{mask_address, mask_name_for_paper};
+        assert_eq!(mask_name_for_paper("张晓𠮷"), "张*𠮷");
+        assert_eq!(mask_name_for_paper("李四"), "*四");
+        assert_eq!(mask_name_for_paper("欧阳娜娜"), "欧**娜");
+        assert_eq!(mask_address("河南省新乡市红旗区平原路100号"), "河南省新乡市红旗区平原路***");
+        assert_eq!(mask_address("新乡市红旗区12号"), "新乡市红旗区***");
+        assert_eq!(mask_address("某地8号"), "***");
+        assert_eq!(date_zh("2026-12-04"), "2026年12月04日");
+    }
+
+    #[test]
+    fn every_qr_has_a_caption_under_it() {
+        let cat = Catalog::seed();
+        for (name, doc) in samples(&cat, &site()) {
+            for (i, b) in doc.blocks.iter().enumerate() {
+                if matches!(b, kiosk_hardware::printer::Block::Qr { .. }) {
+                    let next = doc.blocks.get(i + 1);
+                    assert!(
+                        matches!(next, Some(kiosk_hardware::printer::Block::Text { text, .. }) if text.starts_with("扫码")),
+                        "{name}: QR without a caption"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -198,7 +258,7 @@ mod tests {
             all.iter().map(|(_, d)| d.plain_text().lines().next().unwrap_or("").to_string()).collect();
         assert_eq!(titles, ["收件回执", "一次性告知书", "容缺补正告知书", "办件进度查询单"]);
         assert!(all[2].1.plain_text().contains("本人银行卡"));
-        assert!(all[2].1.plain_text().contains("5 个工作日"));
+        assert!(all[2].1.plain_text().contains("请于 2026年11月27日 前补交"));
     }
 
     #[test]

@@ -26,10 +26,14 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
         Effect::EnqueueCase(draft) => enqueue(sh, *draft),
         Effect::PrintReceipt(data) => {
             let site = site(sh);
-            let now = crate::clock::now(sh.services.terminal.tz).format("%Y-%m-%d %H:%M").to_string();
-            let mut jobs = vec![(receipt::intake_receipt(&data, &site, &now), true)];
+            let clock = crate::clock::now(sh.services.terminal.tz);
+            let now = clock.format("%Y-%m-%d %H:%M").to_string();
+            // The same date the case's commitment carries to the platform.
+            let due = due_date(clock.date_naive(), sh.services.terminal.deferral_days);
+            let due = receipt::date_zh(&due);
+            let mut jobs = vec![(receipt::intake_receipt(&data, &site, &now, &due), true)];
             if !data.deferred.is_empty() {
-                jobs.push((receipt::deferral_notice(&data, &site, &now), false));
+                jobs.push((receipt::deferral_notice(&data, &site, &now, &due), false));
             }
             print(sh, jobs);
         }
@@ -56,6 +60,12 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
         | Effect::SetService { .. }
         | Effect::RunSelfTest { .. }
         | Effect::AuditBy { .. }) => super::ops::execute(sh, e),
+        Effect::Recognize { strokes } => {
+            let sh = sh.clone();
+            tokio::task::spawn_blocking(move || {
+                send(&sh, crate::handwriting::answer(&sh.services.handwriting, &strokes));
+            });
+        }
         Effect::WipeSession => {
             // ScannedPage zeroizes its bytes on drop.
             sh.scans.lock().unwrap_or_else(|e| e.into_inner()).clear();

@@ -105,6 +105,8 @@ pub struct Services {
     pub selftest: crate::ops::selftest::Facts,
     /// What the technician's pages show that does not change while running.
     pub facts: MaintFacts,
+    /// 手写: the recognizer, opened when the 手写 tab is first used.
+    pub handwriting: Arc<crate::handwriting::Handwriting>,
 }
 
 /// Versions, the configuration (secrets masked) and where the logs are, for the
@@ -145,6 +147,17 @@ impl<F: Fn(Snapshot) + Send + Sync> Snapshots for F {
 }
 
 pub type ViewSink = Arc<dyn Snapshots>;
+
+/// Several sinks, each given every snapshot in turn (the UI, then the voice).
+pub struct Fanout(pub Vec<ViewSink>);
+
+impl Snapshots for Fanout {
+    fn publish(&self, snap: Snapshot) {
+        for sink in &self.0 {
+            sink.publish(snap.clone());
+        }
+    }
+}
 
 /// Everything the effect executors share.
 pub(crate) struct Shared {

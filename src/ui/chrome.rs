@@ -17,6 +17,8 @@ pub fn connect(app: &AppWindow, tx: &EventTx) {
     let t = tx.clone();
     g.on_toggle_elder(move || send(&t, Event::ToggleElder));
     let t = tx.clone();
+    g.on_replay(move || send(&t, Event::Replay));
+    let t = tx.clone();
     g.on_still_here(move || send(&t, Event::StillHere));
     let t = tx.clone();
     g.on_maintenance(move || send(&t, Event::MaintGesture));

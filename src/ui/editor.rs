@@ -1,7 +1,7 @@
-//! EditorAdapter: one form field open on a keypad, the 拼音 keypad with candidates, or
-//! a list of choices.
+//! EditorAdapter: one form field open on a keypad, the 拼音 keypad with candidates, the
+//! 手写 pad with its candidates, or a list of choices.
 
-use super::{send, set, set_str, sync_rows, sync_strings, AppWindow, EditorAdapter};
+use super::{send, set, set_str, sync_rows, sync_strings, AppWindow, EditorAdapter, KeyRow};
 use crate::journey::Event;
 use crate::runtime::EventTx;
 use slint::ComponentHandle;
@@ -36,6 +36,28 @@ pub fn connect(app: &AppWindow, tx: &EventTx) {
     g.on_done(move || send(&t, Event::EditDone));
     let t = tx.clone();
     g.on_cancel(move || send(&t, Event::EditCancel));
+    let t = tx.clone();
+    g.on_set_hw(move |on| send(&t, Event::HwTab(on)));
+    let t = tx.clone();
+    g.on_hw_clear(move || send(&t, Event::HwClear));
+    let t = tx.clone();
+    g.on_hw_stroke(move |points| {
+        let stroke = parse_stroke(&points);
+        if !stroke.is_empty() {
+            send(&t, Event::HwStroke(stroke));
+        }
+    });
+}
+
+/// The pad's "x,y x,y …" (0–1000); anything else is dropped.
+fn parse_stroke(points: &str) -> Vec<(u16, u16)> {
+    points
+        .split_whitespace()
+        .filter_map(|p| {
+            let (x, y) = p.split_once(',')?;
+            Some((x.parse::<u16>().ok()?.min(1000), y.parse::<u16>().ok()?.min(1000)))
+        })
+        .collect()
 }
 
 pub fn apply(app: &AppWindow, v: &super::View) {
@@ -53,4 +75,39 @@ pub fn apply(app: &AppWindow, v: &super::View) {
     sync_rows(g.get_options(), &e.options, |m| g.set_options(m));
     sync_strings(g.get_keys(), &e.keys, |m| g.set_keys(m));
     set(g.get_columns(), e.cols.max(1), |x| g.set_columns(x));
+    sync_key_rows(&g, &e.rows);
+    set(g.get_hw_offered(), e.hw.offered, |x| g.set_hw_offered(x));
+    set(g.get_hw_mode(), e.hw.on, |x| g.set_hw_mode(x));
+    set(g.get_hw_available(), e.hw.available, |x| g.set_hw_available(x));
+    set_str(g.get_hw_status(), &e.hw.status, |x| g.set_hw_status(x));
+    sync_strings(g.get_hw_candidates(), &e.hw.candidates, |m| g.set_hw_candidates(m));
+    set_str(g.get_hw_ink(), &e.hw.ink, |x| g.set_hw_ink(x));
+}
+
+/// The QWERTY rows, set only when they differ from those shown (they rarely change).
+fn sync_key_rows(g: &EditorAdapter, rows: &[super::view::PadRow]) {
+    use slint::Model;
+    let shown = g.get_key_rows();
+    let same = shown.row_count() == rows.len()
+        && shown.iter().zip(rows).all(|(s, r)| {
+            s.offset == r.offset
+                && s.span == r.span
+                && s.delete == r.delete
+                && s.keys.iter().map(|k| k.to_string()).eq(r.keys.chars().map(String::from))
+        });
+    if same {
+        return;
+    }
+    let rows: Vec<KeyRow> = rows
+        .iter()
+        .map(|r| KeyRow {
+            keys: slint::ModelRc::new(slint::VecModel::from(
+                r.keys.chars().map(|c| slint::SharedString::from(c.to_string())).collect::<Vec<_>>(),
+            )),
+            offset: r.offset,
+            span: r.span,
+            delete: r.delete,
+        })
+        .collect();
+    g.set_key_rows(slint::ModelRc::new(slint::VecModel::from(rows)));
 }

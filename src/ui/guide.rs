@@ -23,6 +23,7 @@ pub fn connect(app: &AppWindow, tx: &EventTx) {
 pub fn apply(app: &AppWindow, v: &super::View) {
     let g = app.global::<GuideAdapter>();
     set_str(g.get_bundle_name(), &v.bundle_name, |x| g.set_bundle_name(x));
+    set_str(g.get_title(), &v.guide_title, |x| g.set_title(x));
     sync_rows(g.get_matters(), &v.matters, |m| g.set_matters(m));
     sync_rows(g.get_sections(), &v.guide_sections, |m| g.set_sections(m));
     let id = app.global::<IdentifyAdapter>();

@@ -11,6 +11,7 @@ mod editor;
 mod form;
 mod guide;
 mod help;
+pub mod lines;
 mod maint;
 mod materials;
 mod rating;

@@ -33,6 +33,7 @@ pub struct View {
     pub search_hint: String,
     // Guide (GuideAdapter) and identify (IdentifyAdapter).
     pub bundle_name: String,
+    pub guide_title: String,
     pub matters: Vec<MatterRow>,
     pub guide_sections: Vec<Section>,
     pub identify_hint: String,
@@ -101,13 +102,87 @@ pub struct EditorView {
     /// Keypad keys; each types its own text.
     pub keys: Vec<String>,
     pub cols: i32,
+    /// Text fields: the QWERTY keypad, row by row (instead of `keys`).
+    pub rows: Vec<PadRow>,
+    /// 手写 (text fields).
+    pub hw: HwView,
+}
+
+/// The 手写 tab of a text field's editor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HwView {
+    /// The 拼音 | 手写 tabs are shown.
+    pub offered: bool,
+    /// 手写 is chosen: the pad instead of the letter keypad.
+    pub on: bool,
+    pub available: bool,
+    /// Instead of ink: opening, unavailable, or how to write.
+    pub status: String,
+    pub candidates: Vec<String>,
+    /// The strokes as SVG path data on the 0–1000 square.
+    pub ink: String,
+}
+
+/// The pad's part of the view; in 手写 the letter keypad gives way to it.
+fn hw_view(v: &mut EditorView, pad: &crate::journey::HwPad) {
+    v.hw.offered = true;
+    if !pad.on {
+        return;
+    }
+    v.hw.on = true;
+    v.hw.available = pad.available == Some(true);
+    v.hw.status = match pad.available {
+        None => "正在准备手写识别…",
+        Some(false) => "手写暂不可用，请点“拼音”输入",
+        Some(true) => "请在格子里写一个字",
+    }
+    .into();
+    v.hw.candidates = pad.candidates.clone();
+    for s in &pad.strokes {
+        for (i, p) in s.iter().enumerate() {
+            v.hw.ink.push_str(&format!("{} {} {} ", if i == 0 { 'M' } else { 'L' }, p[0], p[1]));
+        }
+        // A dot is drawn as a tiny line.
+        if s.len() == 1 {
+            v.hw.ink.push_str(&format!("L {} {} ", s[0][0] + 1, s[0][1]));
+        }
+    }
+    v.hint = "在格子里写一个字，再点选右边的字；写错了点“清除”。数字请用拼音键盘".into();
+    v.keys.clear();
 }
 
 fn keys(chars: &str) -> Vec<String> {
     chars.chars().map(|c| c.to_string()).collect()
 }
 
-fn editor_view(sess: &crate::journey::Session) -> Option<EditorView> {
+/// One row of the QWERTY keypad: its keys, where the first starts and how wide each is
+/// (in letter-key widths: ten fill a row), and whether 删除 ends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PadRow {
+    pub keys: String,
+    pub offset: f32,
+    pub span: f32,
+    pub delete: bool,
+}
+
+/// The layout people know from phones: digits on top, qwertyuiop / asdfghjkl /
+/// zxcvbnm with 删除, and the address symbols below; those go while letters wait for
+/// a pick (they are refused then), leaving the room to the candidates in 长者版.
+pub fn qwerty(symbols: bool) -> Vec<PadRow> {
+    let row = |keys: &str, offset, span, delete| PadRow { keys: keys.into(), offset, span, delete };
+    let mut rows = vec![
+        row("1234567890", 0.0, 1.0, false),
+        row("qwertyuiop", 0.0, 1.0, false),
+        row("asdfghjkl", 0.5, 1.0, false),
+        row("zxcvbnm", 0.5, 1.0, true),
+    ];
+    if symbols {
+        rows.push(row("号-（）", 0.0, 2.5, false));
+    }
+    rows
+}
+
+fn editor_view(sess: &crate::journey::Session, cat: &Catalog, elder: bool) -> Option<EditorView> {
     use crate::catalog::InputKind;
     let ed = sess.editor.as_ref()?;
     let f = sess.fields.get(ed.field)?;
@@ -126,13 +201,25 @@ fn editor_view(sess: &crate::journey::Session) -> Option<EditorView> {
             (v.keys, v.cols) = (keys("1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-（）"), 10);
         }
         InputKind::Text => {
-            v.hint = "输入拼音，再点选汉字；数字直接输入".into();
+            v.hint = if elder {
+                "输入拼音或首字母，再点选字词"
+            } else {
+                "输入拼音（整词或首字母，如 xinxiang 或 xx），再点选字词；数字直接输入"
+            }
+            .into();
             v.pinyin = ed.pinyin.clone();
-            let (page, more) = crate::ime::page(&ed.pinyin, ed.page);
-            v.candidates = page.iter().map(|c| c.to_string()).collect();
+            let (page, more) = crate::ime::page(&ed.pinyin, ed.page, elder, cat);
+            v.candidates = page.into_iter().map(|c| c.text).collect();
             v.has_prev = ed.page > 0;
             v.has_next = more;
-            (v.keys, v.cols) = (keys("1234567890abcdefghijklmnopqrstuvwxyz号-（）"), 10);
+            if !ed.pinyin.is_empty() && v.candidates.is_empty() {
+                v.hint = format!("没有与“{}”对应的字词，请按删除修改拼音", ed.pinyin);
+            }
+            v.rows = qwerty(ed.pinyin.is_empty());
+            hw_view(&mut v, &ed.hw);
+            if v.hw.on {
+                v.rows.clear();
+            }
         }
         InputKind::Choice => {
             v.hint = if f.multiple { "可以选择多项".into() } else { "请选择一项".into() };
@@ -150,6 +237,46 @@ fn editor_view(sess: &crate::journey::Session) -> Option<EditorView> {
     }
     Some(v)
 }
+
+/// How many characters of a bundle's name a home tile holds: two tiles to a row (38 px
+/// type), one to a row in 长者版 (57 px type); see HomeScreen and BundleTile.
+const TILE_COLS: f32 = 11.0;
+const TILE_COLS_ELDER: f32 = 16.0;
+
+/// The guide's title on one line when it fits the screen in title type (20 characters,
+/// 13 in 长者版), else the name in balanced lines over "办事须知".
+fn guide_title(bundle: &str, elder: bool) -> String {
+    let one_line = format!("{bundle} · 办事须知");
+    let cols = if elder { 13.0 } else { 20.0 };
+    if super::lines::balance(&one_line, cols) == one_line {
+        one_line
+    } else {
+        format!("{}\n办事须知", super::lines::balance(bundle, cols))
+    }
+}
+
+/// How many characters of body type a SectionCard's line holds (the guide, the review:
+/// the screen's width less the card's padding).
+fn section_cols(elder: bool) -> f32 {
+    if elder {
+        19.0
+    } else {
+        29.0
+    }
+}
+
+/// How many characters of small type a line across the screen holds (a screen's summary).
+fn small_cols(elder: bool) -> f32 {
+    if elder {
+        23.0
+    } else {
+        35.0
+    }
+}
+
+/// How many characters of body type the form's label column holds (FormScreen sizes it
+/// `Theme.body * 8` plus a little, in both modes).
+pub const LABEL_COLS: f32 = 8.0;
 
 fn source_label(s: FieldSource) -> &'static str {
     match s {
@@ -250,6 +377,7 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
     if let Some(sess) = &s.session {
         let bundle = cat.bundle(&sess.bundle_id);
         v.bundle_name = bundle.map(|b| b.name.clone()).unwrap_or_default();
+        v.guide_title = guide_title(&v.bundle_name, s.elder);
         if let Some(b) = bundle {
             v.matters = b
                 .matters
@@ -270,7 +398,10 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
                     .map(|n| {
                         n.sections()
                             .into_iter()
-                            .map(|x| Section { heading: x.heading.into(), body: x.lines.join("\n").into() })
+                            .map(|x| Section {
+                                heading: x.heading.into(),
+                                body: super::lines::balance_each(&x.lines.join("\n"), section_cols(s.elder)).into(),
+                            })
                             .collect()
                     })
                     .unwrap_or_default()
@@ -286,6 +417,7 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
             .map(|(i, f)| FieldRow {
                 index: i as i32,
                 label: f.label.as_str().into(),
+                label_lines: super::lines::balance(&f.label, LABEL_COLS).into(),
                 // A missing field says so on screen ("点此填写 ›"): the row's flag, not its text.
                 value: if f.missing() { Default::default() } else { shown_value(f).into() },
                 source: match f.source {
@@ -300,10 +432,10 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
                 missing: f.missing(),
             })
             .collect();
-        v.editor = editor_view(sess);
+        v.editor = editor_view(sess, cat, s.elder);
         let auto = sess.fields.iter().filter(|f| f.source != FieldSource::Typed).count();
         let to_type = sess.fields.iter().filter(|f| f.missing() && f.key != "applicant.phone").count();
-        v.auto_summary = if to_type == 0 {
+        let summary = if to_type == 0 {
             format!("共 {} 项，已自动填写 {} 项，您只需填写手机号码", sess.fields.len(), auto)
         } else {
             format!(
@@ -313,6 +445,7 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
                 to_type
             )
         };
+        v.auto_summary = super::lines::balance_each(&summary, small_cols(s.elder));
         v.phone = sess.phone().to_string();
         v.delivery = match sess.delivery {
             crate::journey::Delivery::Post => DeliveryChoice::Post,
@@ -351,8 +484,8 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
             .position(|m| matches!(m.state, SlotState::Todo | SlotState::Failed(_)))
             .map(|index| NextCapture { index, name: sess.materials[index].name.clone() });
         let scan = sess.materials.iter().filter(|m| m.state != SlotState::ECert).count();
-        v.materials_summary =
-            format!("共 {} 种材料，其中 {} 种需拍摄，其余由电子证照自动获取", sess.materials.len(), scan);
+        let summary = format!("共 {} 种材料，其中 {} 种需拍摄，其余由电子证照自动获取", sess.materials.len(), scan);
+        v.materials_summary = super::lines::balance_each(&summary, small_cols(s.elder));
         let matters: Vec<String> = sess
             .selected
             .iter()
@@ -370,7 +503,10 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
             } else {
                 "窗口领取".to_string()
             };
-            let section = |heading: &str, body: String| Section { heading: heading.into(), body: body.into() };
+            let section = |heading: &str, body: String| Section {
+                heading: heading.into(),
+                body: super::lines::balance_each(&body, section_cols(s.elder)).into(),
+            };
             v.review = vec![
                 section("办理事项", matters.join("\n")),
                 section("申请人", format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone())),
@@ -477,6 +613,7 @@ fn home(v: &mut View, s: &State, cat: &Catalog) {
             BundleTile {
                 id: b.id.as_str().into(),
                 name: b.name.as_str().into(),
+                name_lines: super::lines::balance(&b.name, if s.elder { TILE_COLS_ELDER } else { TILE_COLS }).into(),
                 summary: b.summary.as_str().into(),
                 departments: depts.into(),
             }

@@ -331,6 +331,8 @@ pub struct Hands {
     /// The embedded platform simulator (cases, heartbeats, help calls, commands).
     pub sim: Arc<intake_sim::Sim>,
     pub terminal_id: String,
+    /// What the voice would have said (the null sink: nothing is played).
+    pub voice: Arc<kiosk::voice::Recorder>,
 }
 
 /// Starts everything in demo configuration and runs `script`; panics in the script are
@@ -358,13 +360,18 @@ pub fn run_in<R: Send + 'static>(
     let (devices, rig) = kiosk::devices::open(&cfg).unwrap();
     let app = kiosk::headless::new_window().unwrap();
     kiosk::ui::set_terminal(&app, &cfg.terminal);
-    let sink: kiosk::runtime::ViewSink = Arc::new(kiosk::ui::sink(&app, &cfg.terminal));
+    let voice = Arc::new(kiosk::voice::Recorder::default());
+    let sink: kiosk::runtime::ViewSink = Arc::new(kiosk::runtime::Fanout(vec![
+        Arc::new(kiosk::ui::sink(&app, &cfg.terminal)),
+        Arc::new(kiosk::voice::VoiceSink::new(cfg.voice.enabled, voice.clone())),
+    ]));
     let k = kiosk::app::Kiosk::start(&cfg, devices, sink).unwrap();
     let hands = Hands {
         reader: rig.idcard.clone().expect("emulated ID-card reader on a pty"),
         printer: rig.printer.as_ref().expect("virtual ESC/POS printer on a pty").handle.clone(),
         sim: k.sim.as_ref().expect("embedded simulator").sim.clone(),
         terminal_id: cfg.terminal.id.clone(),
+        voice,
     };
     kiosk::ui::connect(&app, k.tx.clone());
     let _frames = kiosk::ui::watch_frames(&app, k.ops.clone());
