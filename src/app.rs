@@ -87,11 +87,19 @@ pub fn check_keys(cfg: &Config) -> Result<(), StartError> {
             return Err(StartError::KeyLostWithRows(key.display().to_string(), rows));
         }
     }
+    // The same for the 一人一档 lookup key: a new one would orphan every profile.
+    let lookup = profile_key_path(cfg);
+    if !lookup.exists() && db.exists() {
+        let rows = crate::profile::ProfileStore::rows_in(&db).unwrap_or(0);
+        if rows > 0 {
+            return Err(StartError::KeyLostWithRows(lookup.display().to_string(), rows));
+        }
+    }
     if cfg.is_demo() {
         return Ok(());
     }
     let (key, sign_path) = key_paths(cfg);
-    let missing = [key, sign_path].into_iter().find(|p| !p.exists());
+    let missing = [key, sign_path, lookup].into_iter().find(|p| !p.exists());
     match missing {
         Some(missing) => Err(StartError::KeysMissing(missing.display().to_string())),
         None => Ok(()),
@@ -161,6 +169,7 @@ pub fn terminal_info(cfg: &Config) -> TerminalInfo {
         deferral_days: t.deferral_days,
         timing: Timing { idle_timeout: t.idle_timeout_secs, warn_at: t.idle_warning_secs, farewell: t.farewell_secs },
         rating: cfg.rating.clone(),
+        id_types: cfg.id_types.clone(),
         tz: t.tz(),
         submit_deadline: Duration::from_secs(t.submit_deadline_secs),
     }
@@ -310,12 +319,13 @@ impl Kiosk {
 
         let in_session = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let ops = Arc::new(crate::ops::Ops::default());
-        let pins = Arc::new(crate::ops::pin::Pins::open(dir, store.clone()));
-        let selftest = crate::ops::selftest::Facts {
+        let pins = Arc::new(crate::pin::Pins::open(dir, store.clone()));
+        let selftest = crate::runtime::selftest::Facts {
             printer_profile: printer_profile_name(cfg),
             endpoint: (cfg.intake.endpoint != "embedded").then(|| cfg.intake.endpoint.clone()),
             client: Some(ops_client.clone()),
             terminal_id: cfg.terminal.id.clone(),
+            tz: cfg.terminal.tz(),
         };
         // For the control socket (started at the end).
         let for_control = (devices.clone(), selftest.clone());
@@ -323,7 +333,7 @@ impl Kiosk {
             ops: ops.clone(),
             pins: Some(pins),
             client: Some(ops_client),
-            chime: Arc::new(crate::ops::chime::Aplay::new(dir.join("sounds"))),
+            chime: Arc::new(crate::runtime::chime::Aplay::new(dir.join("sounds"))),
             selftest,
             facts: maint_facts(cfg),
             in_session: in_session.clone(),
@@ -367,7 +377,7 @@ impl Kiosk {
         // leaves the terminal serving citizens without it, and the host is told.
         {
             let path = cfg.control_socket();
-            let handler = crate::ops::handler::KioskHandler::new(crate::ops::handler::Parts {
+            let handler = crate::control::handler::KioskHandler::new(crate::control::handler::Parts {
                 cfg: cfg.clone(),
                 store: store.clone(),
                 ctl: ctl.clone(),

@@ -8,6 +8,12 @@ pub fn now(tz: Tz) -> DateTime<Tz> {
     Utc::now().with_timezone(&tz)
 }
 
+/// Unix time in milliseconds (0 if the clock is before 1970).
+pub fn now_ms() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,9 @@ pub struct Config {
     pub devices: Devices,
     #[serde(default)]
     pub rating: RatingMapping,
+    /// 证件类型代码 per card kind (crate::identity).
+    #[serde(default)]
+    pub id_types: crate::identity::IdTypes,
     #[serde(default)]
     pub display: Display,
     #[serde(default)]
@@ -424,7 +427,7 @@ fn default_farewell() -> u32 {
 fn default_deferral_days() -> u32 {
     crate::journey::DEFERRAL_DAYS
 }
-fn default_online_app() -> String {
+pub(crate) fn default_online_app() -> String {
     "豫事办".into()
 }
 fn default_progress_url() -> String {
@@ -665,6 +668,11 @@ impl Config {
         if let Some(p) = &self.intake.proxy {
             if !(p.starts_with("http://") || p.starts_with("https://")) {
                 return Err(bad("intake.proxy", "must be an http:// or https:// URL".into()));
+            }
+        }
+        for (key, code) in self.id_types.entries() {
+            if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(bad(key, "must be a 证件类型代码 of letters and digits (e.g. \"111\")".into()));
             }
         }
         let r = &self.retention;

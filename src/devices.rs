@@ -54,7 +54,7 @@ pub fn open(cfg: &Config) -> Result<(Devices, DemoRig), DeviceError> {
     let printer = LatePrinter::open(transport, profile);
     let scanner: Box<dyn kiosk_hardware::DocumentScanner> = match d.scanner.port.as_str() {
         #[cfg(feature = "demo")]
-        "emulated" => Box::new(Scanner::emulated()),
+        "emulated" => Box::new(rig.scanner()),
         // Opened on first use; absent, it reports NotFound and the kiosk runs without it.
         path => Box::new(Scanner::uvc(path)),
     };
@@ -123,6 +123,8 @@ mod demo {
     pub struct DemoRig {
         pub idcard: Option<Arc<Emulator>>,
         pub printer: Option<PtyPrinter>,
+        /// The emulated 高拍仪's cable and hand: hold a frame (a QR on a phone) under it.
+        pub camera: Option<kiosk_hardware::scanner::emulator::CameraLink>,
         hand_stop: Arc<AtomicBool>,
     }
 
@@ -142,6 +144,15 @@ mod demo {
             let reader = emu.reader();
             self.idcard = Some(emu);
             Ok(reader)
+        }
+
+        /// The emulated 高拍仪 (one good A4 page), its link kept for tests and the demo.
+        pub(super) fn scanner(
+            &mut self,
+        ) -> kiosk_hardware::scanner::Scanner<kiosk_hardware::scanner::emulator::EmulatedCamera> {
+            let mut s = kiosk_hardware::scanner::Scanner::emulated();
+            self.camera = Some(s.camera_mut().link());
+            s
         }
 
         /// The virtual ESC/POS printer on a pty; returns its transport spec.

@@ -72,6 +72,29 @@ pub fn demo_state(target: Screen, cat: &Catalog) -> State {
         }
         Screen::Maintenance => return apply(s, Event::MaintGesture),
         Screen::DeviceFault => return fault(s, &mut apply),
+        Screen::Progress => {
+            // 进度查询 by receipt number, answered: a case at 受理 with a 容缺 material.
+            s = apply(s, Event::OpenProgress);
+            s = apply(s, Event::ProgressWay(journey::ProgressWay::Number));
+            for c in "XX-0001-1-000042".chars() {
+                s = apply(s, Event::Key(c));
+            }
+            s = apply(s, Event::Next);
+            let b = cat.bundle("newborn");
+            let case = journey::CaseProgress {
+                local_no: "XX-0001-1-000042".into(),
+                intake_no: "XX202600000042".into(),
+                status: "受理".into(),
+                bundle_name: b.map(|b| b.name.clone()).unwrap_or_default(),
+                matters: b
+                    .map(|b| b.default_selected.iter().filter_map(|c| cat.matter(c)).map(|m| m.name.clone()).collect())
+                    .unwrap_or_default(),
+                delivery: Some(journey::Delivery::Post),
+                deferred: vec![("本人银行卡".into(), "2026-11-27".into())],
+                window: b.map(|b| b.window.clone()).unwrap_or_default(),
+            };
+            return apply(s, Event::ProgressAnswer(Ok(vec![case])));
+        }
         Screen::Help => {
             s = apply(s, Event::Tap);
             s = apply(s, Event::StartBundle("newborn".into()));
@@ -129,6 +152,17 @@ pub fn demo_state(target: Screen, cat: &Catalog) -> State {
 pub fn screen_state(name: &str, cat: &Catalog) -> Option<State> {
     if let Some(page) = name.strip_prefix("maintenance-") {
         return journey::MaintPage::from_name(page).map(maint_demo_state);
+    }
+    // Variants of a screen (issue 16): the 单项事项 tab, the 差评 reason step.
+    let ctx = Ctx { catalog: cat, today: "20261121", now_ms: 1_795_000_000_000, timing: Timing::default() };
+    let then = |s: State, events: Vec<Event>| events.into_iter().fold(s, |s, e| journey::step(s, e, &ctx).0);
+    match name {
+        "home-single" => return Some(then(demo_state(Screen::Home, cat), vec![Event::HomeSingles])),
+        "rating-bad" => {
+            let s = demo_state(Screen::Rating, cat);
+            return Some(then(s, vec![Event::Rate(4), Event::ToggleReason("R04".into())]));
+        }
+        _ => {}
     }
     Screen::from_name(name).map(|s| demo_state(s, cat))
 }

@@ -13,6 +13,7 @@ fn applicant() -> Applicant {
         birth_date: "19900307".into(),
         address: "河南省新乡市红旗区平原路100号".into(),
         valid_to: Some("20400101".into()),
+        doc: Default::default(),
     }
 }
 
@@ -444,8 +445,25 @@ fn help_overlays_and_returns() {
     assert_eq!(s.screen, Screen::Guide);
     let (s, _) = run_from(s, &cat, vec![Event::Help, Event::Back]);
     assert_eq!(s.screen, Screen::Guide, "返回 closes help too");
+    // From the attract screen too, and back to it: no session is started.
     let (s, _) = run(&cat, vec![Event::Help]);
+    assert_eq!(s.screen, Screen::Help);
+    assert!(s.session.is_none());
+    let (s, _) = run_from(s, &cat, vec![Event::CloseHelp]);
     assert_eq!(s.screen, Screen::Attract);
+}
+
+#[test]
+fn singles_tab_lists_standalone_matters_and_starts_one() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, vec![Event::Tap, Event::ToggleKeypad, Event::HomeSingles]);
+    assert!(s.home.singles && !s.home.keypad, "the tab closes the search");
+    let (s, _) = run_from(s, &cat, vec![Event::HomeCategory(crate::catalog::Category::Enterprise)]);
+    assert!(!s.home.singles);
+    let (s, _) =
+        run_from(s, &cat, vec![Event::HomeSingles, Event::StartBundle("matter:11410700MB0000002B-026".into())]);
+    assert_eq!(s.screen, Screen::Guide);
+    assert_eq!(s.session.as_ref().unwrap().selected, vec!["11410700MB0000002B-026".to_string()]);
 }
 
 #[test]
@@ -888,6 +906,9 @@ mod commitment {
         let typed = v.review.iter().find(|s| s.heading == "填写的信息").map(|s| s.body.to_string()).unwrap();
         assert!(typed.contains("经营场所面积（平方米）：45") && typed.contains("热食类食品制售"), "{typed}");
         assert!(!typed.contains("1381234"), "the phone is shown with the applicant");
+        // With the applicant, masked: people stand behind the citizen.
+        let who = v.review.iter().find(|s| s.heading == "申请人").map(|s| s.body.to_string()).unwrap();
+        assert!(who.contains("手机 138****5678") && !who.contains("13812345678"), "{who}");
     }
 
     #[test]
@@ -1046,4 +1067,168 @@ fn the_day_is_counted_sessions_submissions_prints_ratings() {
     let cat = Catalog::seed();
     let (_, fx) = run(&cat, vec![Event::Tap, Event::StartBundle("newborn".into())]);
     assert!(fx.contains(&Effect::Count(crate::store::counts::SESSIONS)));
+}
+
+// ---- Screens (issue 16): what the views show ----
+
+#[test]
+fn the_guide_leads_with_materials_and_time_limit() {
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, vec![Event::Tap, Event::StartBundle("newborn".into())]);
+    assert_eq!(s.screen, Screen::Guide);
+    let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
+    let lead: Vec<String> = v.guide_lead.iter().map(|x| x.heading.to_string()).collect();
+    assert_eq!(lead, ["需要准备的材料（已合并，同一材料只交一次）", "办理时限"]);
+    let rest: Vec<String> = v.guide_sections.iter().map(|x| x.heading.to_string()).collect();
+    assert_eq!(rest.first().map(String::as_str), Some("办理条件"), "{rest:?}");
+    assert!(!rest.iter().any(|h| h == "办理时限"), "each section once: {rest:?}");
+    assert!(v.matters.len() > 1, "the sub-items are still there to choose");
+}
+
+#[test]
+fn submitting_locks_the_bottom_bar() {
+    let cat = Catalog::seed();
+    let mut ev = to_materials();
+    ev.push(Event::Next);
+    let (s, _) = run(&cat, ev);
+    let at = |s: &State| crate::ui::view::build(s, &cat, "https://example.invalid/p");
+    assert!(!at(&s).nav_locked, "{:?}", s.screen);
+    let slots = s.session.as_ref().unwrap().materials.len();
+    let mut ev = Vec::new();
+    for i in 0..slots {
+        ev.extend([Event::Capture(i), Event::Captured { slot: i, pages: 1 }]);
+    }
+    ev.extend([Event::Next, Event::Next]);
+    let (s, _) = run_from(s, &cat, ev);
+    assert_eq!(s.screen, Screen::Submitting);
+    let v = at(&s);
+    assert!(v.nav_locked && !v.back_enabled);
+    let (s, _) = run_from(s, &cat, vec![Event::CaseQueued { local_no: "XX-0001-1-000001".into() }]);
+    assert_eq!(s.screen, Screen::Receipt);
+    assert!(!at(&s).nav_locked);
+}
+
+#[test]
+fn the_singles_tab_lists_standalone_matters_by_department() {
+    use crate::ui::HomeCategory;
+    let cat = Catalog::seed();
+    let (s, _) = run(&cat, vec![Event::Tap, Event::HomeSingles]);
+    let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
+    let tab = v.categories.iter().find(|c| c.category == HomeCategory::Single).unwrap();
+    assert_eq!(tab.label, format!("单项事项（{}）", cat.singles().len()));
+    assert!(tab.selected && v.categories.iter().filter(|c| c.selected).count() == 1);
+    assert!(v.singles_open);
+    // Every standalone matter once, under a heading of its department; none in a bundle.
+    let matters: Vec<_> = v.singles.iter().filter(|r| !r.id.is_empty()).collect();
+    assert_eq!(matters.len(), cat.singles().len());
+    let mut dept = String::new();
+    for r in &v.singles {
+        if r.id.is_empty() {
+            dept = r.heading.split('（').next().unwrap().to_string();
+            continue;
+        }
+        let m = cat.matter(r.id.strip_prefix(crate::catalog::SINGLE_PREFIX).unwrap()).unwrap();
+        assert_eq!(m.department, dept, "{} under {dept}", m.name);
+        assert!(!cat.bundles.iter().any(|b| b.matters.contains(&m.code)), "{} is in a bundle", m.name);
+    }
+    // The same id a search hit for the matter starts.
+    let police = v.singles.iter().find(|r| r.name == "无犯罪记录证明开具").unwrap();
+    let i = cat.matters.iter().position(|m| m.name == "无犯罪记录证明开具").unwrap();
+    assert_eq!(Some(police.id.to_string()), cat.start_id(&crate::catalog::search::Target::Matter(i)));
+    // 长者版: the count on a second line of the tab, the label unchanged.
+    let (s, _) = run_from(s, &cat, vec![Event::ToggleElder]);
+    let v = crate::ui::view::build(&s, &cat, "https://example.invalid/p");
+    let tab = v.categories.iter().find(|c| c.category == HomeCategory::Single).unwrap();
+    assert!(tab.lines.contains('\n') && !tab.label.contains('\n'));
+}
+
+/// The e-ID steps (src/journey/eid.rs); the applicant comes from the platform's answer.
+mod eid {
+    use crate::catalog::Catalog;
+    use crate::identity::EIdError;
+    use crate::journey::*;
+
+    const CODE: &str = "EID1.0123456789abcdefGHIJ";
+
+    fn run(s: State, cat: &Catalog, events: Vec<Event>) -> (State, Vec<Effect>) {
+        let c = Ctx { catalog: cat, today: "20261204", now_ms: 0, timing: Timing::default() };
+        events.into_iter().fold((s, Vec::new()), |(s, mut all), e| {
+            let (s, fx) = step(s, e, &c);
+            all.extend(fx);
+            (s, all)
+        })
+    }
+
+    fn identify(cat: &Catalog) -> State {
+        run(State::new(120), cat, vec![Event::Tap, Event::StartBundle("newborn".into()), Event::Next]).0
+    }
+
+    fn person() -> Applicant {
+        let v = kiosk_api::wire::VerifiedIdentity {
+            name: "李文华".into(),
+            id_number: "410703198805120027".into(),
+            card_kind: "resident".into(),
+            sex: "2".into(),
+            birth_date: "19880512".into(),
+            address: "河南省新乡市卫滨区胜利路8号".into(),
+            valid_to: Some("20380512".into()),
+        };
+        crate::identity::applicant_from(&v).unwrap()
+    }
+
+    #[test]
+    fn a_verified_code_leads_to_the_form_like_a_card() {
+        let cat = Catalog::seed();
+        let (s, fx) = run(identify(&cat), &cat, vec![Event::ShowEIdQr]);
+        assert!(fx.contains(&Effect::ReadQr(true)));
+        assert_eq!(s.eid, EIdStage::Reading { left: EID_READ_SECS });
+        let (s, fx) = run(s, &cat, vec![Event::QrRead(format!("{CODE}\n"))]);
+        assert!(fx.contains(&Effect::ReadQr(false)));
+        assert!(fx.contains(&Effect::VerifyEId(crate::journey::eid::EIdCode(CODE.into()))));
+        assert_eq!(s.eid, EIdStage::Verifying);
+        let (s, fx) = run(s, &cat, vec![Event::EIdVerified(Ok(person()))]);
+        assert_eq!(s.screen, Screen::Form);
+        assert!(fx.contains(&Effect::StopCardReading), "the card reader stops too");
+        let a = s.session.as_ref().unwrap().applicant.as_ref().unwrap();
+        assert_eq!((a.name.as_str(), a.doc.source), ("李文华", IdentitySource::EIdQr));
+        assert_eq!(s.eid, EIdStage::Off);
+    }
+
+    #[test]
+    fn bad_codes_and_silence_get_plain_answers() {
+        let cat = Catalog::seed();
+        let reading = run(identify(&cat), &cat, vec![Event::ShowEIdQr]).0;
+        // Not our QR: said, and the camera keeps looking.
+        let (s, fx) = run(reading.clone(), &cat, vec![Event::QrRead("https://example.com/pay?x=1".into())]);
+        assert!(s.notice.as_deref().unwrap().contains("不是电子身份证"));
+        assert!(matches!(s.eid, EIdStage::Reading { .. }) && fx.is_empty());
+        // Expired and platform down: the message, then the button works again.
+        for (err, words) in [(EIdError::Expired, "已过期"), (EIdError::Unavailable("down".into()), "暂时无法连接")]
+        {
+            let (s, _) = run(reading.clone(), &cat, vec![Event::QrRead(CODE.into()), Event::EIdVerified(Err(err))]);
+            assert_eq!((s.screen, s.eid), (Screen::Identify, EIdStage::Off));
+            assert!(s.notice.as_deref().unwrap().contains(words), "{:?}", s.notice);
+        }
+        // No QR in view: after EID_READ_SECS the camera stops and the screen says so.
+        let (s, fx) = run(reading.clone(), &cat, vec![Event::Tick(EID_READ_SECS - 1)]);
+        assert!(matches!(s.eid, EIdStage::Reading { left: 1 }) && !fx.contains(&Effect::ReadQr(false)));
+        let (s, fx) = run(s, &cat, vec![Event::Tick(1)]);
+        assert!(fx.contains(&Effect::ReadQr(false)) && s.eid == EIdStage::Off);
+        assert!(s.notice.as_deref().unwrap().contains("没有看到二维码"));
+        // Leaving the screen stops the camera; a late answer changes nothing.
+        let (s, fx) = run(reading, &cat, vec![Event::Back]);
+        assert!(fx.contains(&Effect::ReadQr(false)) && s.eid == EIdStage::Off);
+        let (s2, _) = run(s.clone(), &cat, vec![Event::EIdVerified(Ok(person()))]);
+        assert_eq!(s2.screen, s.screen);
+    }
+
+    #[test]
+    fn without_a_camera_the_button_says_so() {
+        let cat = Catalog::seed();
+        let mut s = identify(&cat);
+        s.devices.scanner = DeviceState::Absent;
+        let (s, fx) = run(s, &cat, vec![Event::ShowEIdQr]);
+        assert!(!fx.contains(&Effect::ReadQr(true)) && s.eid == EIdStage::Off);
+        assert!(s.notice.as_deref().unwrap().contains("高拍仪暂不可用"));
+    }
 }

@@ -12,6 +12,7 @@ pub mod fsutil;
 pub mod handwriting;
 #[cfg(feature = "demo")]
 pub mod headless;
+pub mod identity;
 pub mod ime;
 pub mod intake;
 pub mod journey;
@@ -22,7 +23,9 @@ mod journey_tests;
 pub mod logging;
 pub mod ops;
 pub mod outbox;
+pub mod pin;
 pub mod profile;
+pub mod qrscan;
 pub mod rating;
 pub mod receipt;
 pub mod runtime;
@@ -31,6 +34,9 @@ pub mod signature;
 pub mod store;
 pub mod supervise;
 pub mod ui;
+// The UI controllers' tests on a headless window (outside ui, which headless imports).
+#[cfg(all(test, feature = "demo"))]
+mod ui_tests;
 pub mod voice;
 
 /// `kiosk --version`: the package version and the git commit it was built from.

@@ -519,7 +519,7 @@ fn diag(cfg: &Config, what: &Diag) -> Result<(), Failure> {
                 Some(v) => (Source::Socket, v),
                 None => {
                     let store = open_store(cfg)?;
-                    (Source::Direct, kiosk::ops::handler::queue_report(&store, action.as_ref())?)
+                    (Source::Direct, kiosk::control::handler::queue_report(&store, action.as_ref())?)
                 }
             };
             print_json(&with_source(v, source))
@@ -613,18 +613,19 @@ fn open_store(cfg: &Config) -> Result<kiosk::store::Store, String> {
 /// A self-test with no kiosk running: the CLI opens the devices itself.
 fn selftest_direct(cfg: &Config, kind: SelfTestKind) -> Result<serde_json::Value, String> {
     let (devices, _rig) = kiosk::devices::open(cfg).map_err(|e| e.to_string())?;
-    let facts = kiosk::ops::selftest::Facts {
+    let facts = kiosk::runtime::selftest::Facts {
         printer_profile: cfg.devices.printer.profile.clone().unwrap_or_else(|| "generic-80".into()),
         endpoint: (cfg.intake.endpoint != "embedded").then(|| cfg.intake.endpoint.clone()),
         client: None,
         terminal_id: cfg.terminal.id.clone(),
+        tz: cfg.terminal.tz(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let report = rt.block_on(kiosk::ops::selftest::run(kind, devices, facts));
+    let report = rt.block_on(kiosk::runtime::selftest::run(kind, devices, facts));
     if let Ok(store) = open_store(cfg) {
         use kiosk::ops::audit::{AuditEvent, Outcome};
         let outcome = if report.ok { Outcome::Ok } else { Outcome::Failed };
@@ -712,7 +713,7 @@ fn pin_set(cfg: &Config, role: RoleArg) -> Result<(), Failure> {
         line
     };
     let pin = zeroize::Zeroizing::new(pin.trim_end_matches(['\r', '\n']).to_string());
-    let path = kiosk::ops::pin::set_from_cli(cfg, role, &pin).map_err(|e| Failure::Failed(e.to_string()))?;
+    let path = kiosk::pin::set_from_cli(cfg, role, &pin).map_err(|e| Failure::Failed(e.to_string()))?;
     println!("{} ({}) PIN set: {}", role.label_zh(), role.name(), path.display());
     Ok(())
 }
@@ -816,7 +817,7 @@ mod demo {
         };
         for mm in [58, 80] {
             let profile = PrinterProfile::generic(mm);
-            for (name, doc) in kiosk::receipt::samples(&catalog, &site) {
+            for (name, doc) in kiosk::receipt::samples(&catalog, &site, mm) {
                 let bytes = encode_job(&doc, &profile);
                 let (png, _text) = render_png(&bytes, profile.dots).map_err(|e| e.to_string())?;
                 let path = out.join(format!("{name}-{mm}mm.png"));

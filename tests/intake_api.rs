@@ -135,10 +135,27 @@ fn progress_catalog_and_heartbeat() {
         let e = c.case_status("XX2026-none").await.unwrap_err();
         assert!(matches!(e, IntakeError::Unexpected { status: 404, .. }), "{e:?}");
 
-        let mine = c.cases_by_id("410702199003070046").await.unwrap();
+        let mine = c.cases_by_id("111", "410702199003070046").await.unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].intake_no, ack.intake_no);
-        assert!(c.cases_by_id("41070219900307004X").await.unwrap().is_empty());
+        let p = mine[0].progress.as_ref().expect("a progress answer says what the case is");
+        assert_eq!((p.bundle_id.as_str(), p.delivery.as_str()), (case.bundle_id.as_str(), case.delivery.as_str()));
+        assert!(c.cases_by_id("111", "41070219900307004X").await.unwrap().is_empty());
+        // Moved by the simulator's control, whatever its age.
+        assert!(h.sim.set_case_status(&case.local_no, "寄出"));
+        assert_eq!(c.case_status(&ack.intake_no).await.unwrap().status, "寄出");
+        assert!(!h.sim.set_case_status("XX2026-none", "受理"));
+        // The same over the simulator's control route, as a developer would.
+        let http = reqwest::Client::new();
+        let set = |no: &str| {
+            http.post(format!("{}/__sim/cases/{no}/status", h.base_url()))
+                .json(&serde_json::json!({"status": "受理"}))
+                .send()
+        };
+        assert_eq!(set(&case.local_no).await.unwrap().status().as_u16(), 204);
+        assert_eq!(c.case_status(&ack.intake_no).await.unwrap().status, "受理");
+        assert_eq!(set("XX2026-none").await.unwrap().status().as_u16(), 404);
+        assert_eq!(c.case_progress("XX2026-none").await.unwrap(), None, "no such case: not an error");
 
         let (version, body) = c.fetch_catalog_since(None).await.unwrap().unwrap();
         assert_eq!(version, kiosk::catalog::Catalog::seed().version);

@@ -55,7 +55,7 @@ fn simulator_conforms_to_the_openapi_document() {
     println!("contract test: {} calls; 2xx per operation: {ok:?}", calls.lines().count());
     for op in [
         "POST /api/v1/cases",
-        "GET /api/v1/cases",
+        "POST /api/v1/progress-queries",
         "GET /api/v1/cases/{no}",
         "POST /api/v1/ratings",
         "GET /api/v1/catalog",

@@ -61,8 +61,8 @@ fn wait_message(d: &Driver, part: &'static str) {
 
 fn set_pins(cfg: &mut kiosk::config::Config) {
     cfg.terminal.heartbeat_secs = 1;
-    kiosk::ops::pin::set_from_cli(cfg, Role::Host, HOST_PIN).expect("host PIN");
-    kiosk::ops::pin::set_from_cli(cfg, Role::Technician, TECH_PIN).expect("technician PIN");
+    kiosk::pin::set_from_cli(cfg, Role::Host, HOST_PIN).expect("host PIN");
+    kiosk::pin::set_from_cli(cfg, Role::Technician, TECH_PIN).expect("technician PIN");
 }
 
 #[test]

@@ -432,3 +432,94 @@ fn a_stalled_disk_does_not_stop_the_async_runtime() {
         rt.block_on(async { tokio::time::sleep(Duration::from_millis(20)).await });
     }
 }
+
+#[test]
+fn a_clock_more_than_two_minutes_off_raises_a_host_alert_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let h = rt.block_on(start(open_sim(dir.path()), "127.0.0.1:0"));
+    let store = Arc::new(Store::open(&dir.path().join("kiosk.db")).unwrap());
+    let sealer = Arc::new(Sealer::from_key(&[7; 32]));
+    let no = enqueue(&store, &sealer);
+    // The platform's clock (its `Date` and its signature window) runs 10 minutes ahead.
+    h.sim.set_clock_offset_secs(600);
+    let mut w = worker(&store, &sealer, &h.base_url());
+    let clock_alert = || store.open_alerts().unwrap().into_iter().find(|a| a.message.starts_with("clock:"));
+    rt.block_on(drain_until(&mut w, Duration::from_secs(5), || clock_alert().is_some()));
+    let alert = clock_alert().unwrap();
+    assert!(alert.message.contains("NTP") && alert.message.contains("+6"), "{}", alert.message);
+    assert_eq!(store.queue_stats().unwrap().queued, 1, "refused for the clock, kept for later");
+    // The clock set right: the case goes.
+    h.sim.set_clock_offset_secs(0);
+    rt.block_on(drain_until(&mut w, Duration::from_secs(5), || store.queue_stats().unwrap().queued == 0));
+    assert!(matches!(store.delivery_state(Kind::Case, &no).unwrap(), Some(DeliveryState::Delivered { .. })));
+}
+
+/// A scripted HTTP server on loopback: a redirect for the catalog, an oversized answer
+/// (with and without Content-Length) for the time; it counts requests per path.
+async fn scripted_server() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else { return };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let mut got = 0;
+                while !buf[..got].windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf[got..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got += n,
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf[..got]).to_string();
+                let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                log.lock().unwrap().push(path.clone());
+                let big = "x".repeat(64 * 1024);
+                let resp = if path.starts_with("/api/v1/catalog") {
+                    "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else if path.starts_with("/api/v1/time") {
+                    format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{big}", big.len())
+                } else if path.starts_with("/api/v1/heartbeat") {
+                    // Chunked: no length to refuse up front; the cap cuts the stream.
+                    let mut r = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_string();
+                    for _ in 0..16 {
+                        r.push_str(&format!("{:x}\r\n{}\r\n", 4096, "y".repeat(4096)));
+                    }
+                    r.push_str("0\r\n\r\n");
+                    r
+                } else {
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
+                };
+                let _ = s.write_all(resp.as_bytes()).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    (base, seen)
+}
+
+#[test]
+fn redirects_are_not_followed_and_answers_are_capped() {
+    let rt = rt();
+    let (base, seen) = rt.block_on(scripted_server());
+    let opts = kiosk::intake::client::HttpOptions { max_body: 16 * 1024, ..Default::default() };
+    let c = IntakeClient::with_options(&base, Duration::from_secs(2), key(), &opts).unwrap();
+    // A 302 is an answer, never followed (it would carry a signed request elsewhere).
+    let e = rt.block_on(c.fetch_catalog()).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    // Too large, announced by Content-Length and streamed in chunks: both refused.
+    let e = rt.block_on(c.ping()).unwrap_err();
+    assert!(e.to_string().contains("larger than 16384"), "{e}");
+    let hb = kiosk_api::wire::Heartbeat { terminal_id: TERMINAL.into(), ..Default::default() };
+    let e = rt.block_on(c.heartbeat(&hb)).unwrap_err();
+    assert!(e.to_string().contains("larger than 16384"), "{e}");
+    let paths = seen.lock().unwrap().clone();
+    assert!(!paths.iter().any(|p| p == "/elsewhere"), "the redirect was followed: {paths:?}");
+    assert!(paths.iter().any(|p| p.starts_with("/api/v1/catalog")), "{paths:?}");
+}

@@ -51,6 +51,45 @@ fn a_missing_key_with_sealed_rows_refuses_to_start() {
 }
 
 #[test]
+fn a_missing_profile_key_with_profiles_refuses_and_a_deleted_profile_leaves_no_bytes() {
+    use kiosk::profile::{Contact, ProfileId, ProfileStore};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let data = dir.path().join("data");
+    let db = data.join("kiosk.db");
+    let lookup = data.join("profile.key");
+    Store::open(&db).unwrap();
+    let sealer = std::sync::Arc::new(Sealer::load_or_create(&data.join("outbox.key")).unwrap());
+    let profiles = ProfileStore::open(&db, sealer, ProfileStore::load_or_create_key(&lookup).unwrap()).unwrap();
+    let (kept, gone) = (ProfileId::new("410702199001010046"), ProfileId::new("41070219900101002X"));
+    let contact =
+        |phone: &str| Contact { phone: phone.into(), address: "河南省新乡市红旗区平原路8号".into() };
+    profiles.save(&kept, &contact("13812345678")).unwrap();
+    profiles.save(&gone, &contact("13912345678")).unwrap();
+
+    // A citizen's delete: the sealed row is overwritten in the file and the WAL.
+    let sealed: Vec<u8> = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT body FROM profiles ORDER BY rowid DESC LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    assert!(profiles.delete(&gone).unwrap());
+    let probe = &sealed[sealed.len() - 24..];
+    for file in ["kiosk.db", "kiosk.db-wal"] {
+        let bytes = std::fs::read(data.join(file)).unwrap_or_default();
+        assert!(!bytes.windows(probe.len()).any(|w| w == probe), "{file} still holds the deleted profile's ciphertext");
+    }
+    drop(profiles);
+
+    // The lookup key gone while a profile waits: refused, never replaced.
+    std::fs::remove_file(&lookup).unwrap();
+    let out = kiosk().arg("--config").arg(&cfg).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("profile.key") && err.contains("restore the key file"), "{err}");
+    assert!(!lookup.exists(), "never replaced silently");
+}
+
+#[test]
 fn diag_queue_lists_retries_and_purges_without_personal_data() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());

@@ -8,8 +8,8 @@ mod intake_support;
 mod qr;
 use qr::decode_qrs;
 
-use kiosk::ops::selftest::{self, Facts, Limits};
 use kiosk::ops::{SelfTestKind, SelfTestReport};
+use kiosk::runtime::selftest::{self, Facts, Limits};
 use kiosk::runtime::Devices;
 use kiosk_hardware::idcard::{demo_card, CardSpec, Emulator, EmulatorConfig, SamConfig, SamReader};
 use kiosk_hardware::printer::{EscPosPrinter, PrinterProfile, PtyPrinter, TransportConfig};
@@ -54,7 +54,13 @@ fn absent() -> Devices {
 }
 
 fn facts(profile: &str) -> Facts {
-    Facts { printer_profile: profile.into(), endpoint: None, client: None, terminal_id: TERMINAL.into() }
+    Facts {
+        printer_profile: profile.into(),
+        endpoint: None,
+        client: None,
+        terminal_id: TERMINAL.into(),
+        tz: chrono_tz::Asia::Shanghai,
+    }
 }
 
 fn run(
@@ -271,6 +277,7 @@ fn network_against_the_simulator_and_a_wrong_clock() {
         endpoint: Some(h.base_url()),
         client: Some(client.clone()),
         terminal_id: tid.into(),
+        tz: chrono_tz::Asia::Shanghai,
     };
     let (r, took) = run(&rt, SelfTestKind::Network, &devices, &f, &Limits::default());
     assert!(r.ok, "{r:?}");

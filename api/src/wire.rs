@@ -12,18 +12,108 @@ pub const HEARTBEAT: &str = "/api/v1/heartbeat";
 pub const HELP_CALLS: &str = "/api/v1/help-calls";
 /// The platform's clock, signed: the technician's network self-test (ping, clock skew).
 pub const TIME: &str = "/api/v1/time";
+/// 进度查询 by ID card: a signed POST with the number in the body (never in a URL, which
+/// proxies log; an unsalted hash of an ID number is reversible by enumeration).
+pub const PROGRESS_QUERIES: &str = "/api/v1/progress-queries";
+/// Identity by a 电子身份证 / 电子社保卡 QR code (provisional: the real services are
+/// licensed and their contracts differ by province).
+pub const IDENTITY_VERIFY: &str = "/api/v1/identity/verify";
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicantDto {
     pub name: String,
-    /// 证件类型代码: 111 居民身份证.
+    /// 证件类型代码 of the card kind, from the terminal's `[id_types]` table (111 居民身份证).
     pub id_type: String,
     pub id_number: String,
     pub sex: String,
     pub birth_date: String,
     pub address: String,
     pub phone: String,
+    /// How the identity was established; absent (older terminals) means `card`.
+    #[serde(default)]
+    pub identity_source: IdentitySource,
+    /// 港澳台居民居住证: 通行证号码 (the 港澳/台湾 travel permit the card names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_number: Option<String>,
+    /// 港澳台居民居住证: 签发次数.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_count: Option<String>,
+    /// 外国人永久居留身份证: the English name as on the card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    /// 外国人永久居留身份证: nationality, ISO 3166-1 alpha-3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+    /// 外国人永久居留身份证 (2023): 换证次数.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal_count: Option<String>,
+}
+
+/// `POST /api/v1/identity/verify`: the text of a QR code the citizen showed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityVerifyRequest {
+    /// Must be the signing terminal.
+    pub terminal_id: String,
+    /// The QR text as decoded (see [`e_id_code_kind`]).
+    pub code: String,
+}
+
+/// The person behind a valid code, as the 电子身份证 / 电子社保卡 service answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedIdentity {
+    pub name: String,
+    pub id_number: String,
+    /// resident | hk_mo_tw | foreign_2017 | foreign_2023 (the card kinds of `[id_types]`).
+    pub card_kind: String,
+    /// 1 男, 2 女.
+    pub sex: String,
+    /// YYYYMMDD.
+    pub birth_date: String,
+    /// 住址 of the card; empty when the service has none (电子社保卡).
+    #[serde(default)]
+    pub address: String,
+    /// The card's validity end, YYYYMMDD; absent for 长期.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<String>,
+}
+
+/// The provisional QR code texts: `EID1.<token>` (电子身份证) and `ESSC1.<token>`
+/// (电子社保卡), token 16..=200 characters of base64url. Returns which, or None for any
+/// other QR (a receipt's link, a payment code …).
+pub fn e_id_code_kind(text: &str) -> Option<&'static str> {
+    let text = text.trim();
+    let (kind, token) = if let Some(t) = text.strip_prefix("EID1.") {
+        ("e_id", t)
+    } else if let Some(t) = text.strip_prefix("ESSC1.") {
+        ("e_ssc", t)
+    } else {
+        return None;
+    };
+    let ok =
+        (16..=200).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then_some(kind)
+}
+
+/// How the applicant's identity was established at the terminal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentitySource {
+    /// The chip of the ID card, read by the terminal's SAM reader.
+    #[default]
+    Card,
+    /// A 电子身份证 / 电子社保卡 QR code, verified by the platform (`IDENTITY_VERIFY`).
+    EIdQr,
+}
+
+impl IdentitySource {
+    /// The wire name: card | e_id_qr.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentitySource::Card => "card",
+            IdentitySource::EIdQr => "e_id_qr",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +178,28 @@ pub struct CommitmentDto {
     pub signature_png: String,
 }
 
+/// Public holidays and 调休 make-up working days, sent as `calendar` in the catalog
+/// document (`GET /api/v1/catalog`). 容缺 due dates count working days by it; a day it
+/// does not list is a working day from Monday to Friday.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkCalendarDto {
+    /// Every day off of each holiday break, weekends included, YYYY-MM-DD.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// Weekend days that are working days (调休上班), YYYY-MM-DD.
+    #[serde(default)]
+    pub workdays: Vec<String>,
+    /// Where the dates come from (e.g. the State Council notice for the year).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+impl WorkCalendarDto {
+    pub fn is_empty(&self) -> bool {
+        self.holidays.is_empty() && self.workdays.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSubmission {
     /// Provisional number printed on the receipt (terminal id + sequence).
@@ -120,8 +232,51 @@ pub struct CaseAck {
     /// 办件编号 assigned by the platform.
     pub intake_no: String,
     pub local_no: String,
-    /// 收件 / 受理 / 办结 ...
+    /// 收件 / 受理 / 办结 / 寄出 / 待领取 (不予受理 ends it).
     pub status: String,
+    /// Progress answers only (never personal data): the bundle, how the result is
+    /// delivered and what is still to bring (容缺).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<CaseProgressDto>,
+}
+
+/// What a progress query shows besides the status: no name, number, address or phone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseProgressDto {
+    pub bundle_id: String,
+    pub bundle_name: String,
+    /// 实施编码 of the sub-items.
+    #[serde(default)]
+    pub matter_codes: Vec<String>,
+    /// window | post
+    pub delivery: String,
+    /// 容缺 materials still to bring, with their deadlines.
+    #[serde(default)]
+    pub deferred: Vec<DeferredDto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeferredDto {
+    pub material_key: String,
+    /// YYYY-MM-DD.
+    pub due_date: String,
+}
+
+/// Body of `POST /api/v1/progress-queries`: the applicant's certificate, in the signed
+/// body only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressQuery {
+    /// 证件类型代码 (111 居民身份证).
+    pub id_type: String,
+    pub id_number: String,
+}
+
+impl std::fmt::Debug for ProgressQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n: Vec<char> = self.id_number.chars().collect();
+        let tail: String = n[n.len().saturating_sub(4)..].iter().collect();
+        write!(f, "ProgressQuery({}, **{tail})", self.id_type)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,7 +308,7 @@ pub struct Rejection {
     pub reason: String,
 }
 
-/// Cases found by a query on the hashed ID number.
+/// Cases found by a progress query on the applicant's certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseList {
     pub cases: Vec<CaseAck>,
@@ -303,7 +458,8 @@ pub struct TimeAck {
     pub server_time: i64,
 }
 
-/// SHA-256 hex of the upper-cased ID number: progress queries never send the number itself.
+/// SHA-256 hex of the upper-cased ID number: the simulator's index of cases by applicant.
+/// Never sent: an unsalted hash of an ID number is reversible (see `PROGRESS_QUERIES`).
 pub fn id_hash(id_number: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(id_number.trim().to_ascii_uppercase().as_bytes()))
@@ -336,6 +492,36 @@ mod tests {
         let ack: HeartbeatAck =
             serde_json::from_str(r#"{"catalog_version":"1","server_time":5,"command":{"type":"resume"}}"#).unwrap();
         assert_eq!(ack.command, Some(TerminalCommand::Resume));
+    }
+
+    #[test]
+    fn e_id_codes_are_told_from_other_qr_codes() {
+        assert_eq!(e_id_code_kind("EID1.AbCdEfGh12345678_-"), Some("e_id"));
+        assert_eq!(e_id_code_kind(" ESSC1.0123456789abcdef\n"), Some("e_ssc"));
+        assert_eq!(e_id_code_kind("https://zwfw.example.gov.cn/progress?no=XX-0001-1-7"), None);
+        assert_eq!(e_id_code_kind("EID1.short"), None);
+        assert_eq!(e_id_code_kind("EID1.0123456789abcdef!"), None);
+    }
+
+    #[test]
+    fn an_old_applicant_is_identified_by_card() {
+        let a: ApplicantDto = serde_json::from_str(
+            r#"{"name":"x","id_type":"111","id_number":"1","sex":"2","birth_date":"1","address":"","phone":""}"#,
+        )
+        .unwrap();
+        assert_eq!(a.identity_source, IdentitySource::Card);
+        let v = serde_json::to_value(ApplicantDto { identity_source: IdentitySource::EIdQr, ..a }).unwrap();
+        assert_eq!(v["identity_source"], "e_id_qr");
+        assert!(v.get("pass_number").is_none(), "absent extras: no keys");
+    }
+
+    #[test]
+    fn a_progress_query_never_shows_the_number_in_debug() {
+        let q = ProgressQuery { id_type: "111".into(), id_number: "410702199003070046".into() };
+        let shown = format!("{q:?}");
+        assert!(!shown.contains("41070219900307"), "{shown}");
+        let body = serde_json::to_value(&q).unwrap();
+        assert_eq!(body, serde_json::json!({"id_type": "111", "id_number": "410702199003070046"}));
     }
 
     #[test]

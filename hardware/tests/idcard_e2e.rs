@@ -211,3 +211,27 @@ fn diag_masks_unless_revealed() {
         .unwrap_err();
     assert!(matches!(e, IdCardError::Disconnected(_)));
 }
+
+#[test]
+fn diag_shows_the_j_and_y_extras() {
+    let dir = tempfile::tempdir().unwrap();
+    let (j, y) = (fixtures()[2].clone(), fixtures()[4].clone());
+    let emu = start(vec![j.clone(), j, y], &dir);
+    let read = |reveal| diag_read_one(&emu.port_path(), 115_200, reveal, Duration::from_secs(3)).unwrap();
+    // 港澳台居民居住证: pass number (masked unless revealed) and issue count.
+    let v = read(false);
+    assert_eq!(v["kind"], "HkMoTwResidence");
+    assert_eq!((v["pass_number"].as_str(), v["issue_count"].as_str()), (Some("H******56"), Some("02")));
+    assert!(!v.to_string().contains("H60123456"), "{v}");
+    assert!(v["renewal_count"].is_null() && v["nationality"].is_null(), "{v}");
+    let v = read(true);
+    assert_eq!(v["pass_number"], "H60123456");
+    // 外国人永久居留身份证 (2023): English name, nationality, renewal count.
+    let v = read(false);
+    assert_eq!(v["kind"], "ForeignPermanent2023");
+    let name_en = v["name_en"].as_str().unwrap();
+    assert!(name_en.starts_with("M*") && !name_en.contains("MARTINEZ"), "{name_en}");
+    assert_eq!((v["nationality"].as_str(), v["renewal_count"].as_str()), (Some("USA"), Some("00")));
+    assert!(v["pass_number"].is_null() && v["issue_count"].is_null(), "{v}");
+    assert_eq!(v["id_number"], "9118**********0019");
+}

@@ -14,11 +14,21 @@ fn hex(s: &str) -> Vec<u8> {
 
 #[test]
 fn init_and_automatic_cut() {
+    // ESC @, GS L 16 dots (2 mm), GS W 544 dots, the text, ESC J 120 dots (15 mm), GS V 1.
     let job = encode_job(&Document::new().text("A"), &p80());
-    assert_eq!(job, hex("1B40 41 0A 1B6404 1D5601"));
+    assert_eq!(job, hex("1B40 1D4C1000 1D572002 41 0A 1B4A78 1D5601"));
     // A document that cuts itself gets no second cut.
     let job = encode_job(&Document::new().text("A").cut(), &p80());
-    assert_eq!(job, hex("1B40 41 0A 1B6404 1D5601"));
+    assert_eq!(job, hex("1B40 1D4C1000 1D572002 41 0A 1B4A78 1D5601"));
+}
+
+#[test]
+fn side_margins_per_profile() {
+    use kiosk_hardware::printer::encoder::margin_commands;
+    // GS L nL nH, GS W nL nH: 58 mm at 203 dpi keeps 352 of 384 dots; 180 dpi 14 + 480.
+    assert_eq!(margin_commands(&PrinterProfile::generic(58)), hex("1D4C1000 1D576001"));
+    let t88 = PrinterProfile::by_id("epson-tm-t88vi").unwrap();
+    assert_eq!(margin_commands(&t88), hex("1D4C0E00 1D57E001"));
 }
 
 #[test]
@@ -86,16 +96,20 @@ fn raster_qr_without_native_support() {
 fn feed_and_cut_per_profile() {
     assert_eq!(encode_blocks(&Document::new().feed(3), &p80()), hex("1B6403"));
     let snbc = PrinterProfile::by_id("snbc-bk-t680").unwrap();
-    assert_eq!(encode_blocks(&Document::new().cut(), &snbc), hex("1B6405 1D5600"));
+    assert_eq!(encode_blocks(&Document::new().cut(), &snbc), hex("1B4A78 1D5600"));
+    // No cutter: the same feed brings the last line past the tear bar.
     let tear = PrinterProfile::by_id("xprinter-xp-58iih").unwrap();
-    assert_eq!(encode_blocks(&Document::new().cut(), &tear), hex("1B6404"));
+    assert_eq!(encode_blocks(&Document::new().cut(), &tear), hex("1B4A78"));
+    // Over 255 dots the feed is split.
+    let long = PrinterProfile { cut_feed_mm: 40, ..PrinterProfile::generic(80) };
+    assert_eq!(encode_blocks(&Document::new().cut(), &long), hex("1B4AFF 1B4A41 1D5601"));
 }
 
 #[test]
 fn rule_and_image_are_rasters() {
     let p58 = PrinterProfile::generic(58);
     let bytes = encode_blocks(&Document::new().rule(), &p58);
-    assert_eq!(&bytes[..8], &hex("1D763000 3000 0C00")[..]); // 48 bytes × 12 rows
+    assert_eq!(&bytes[..8], &hex("1D763000 2C00 0C00")[..]); // 44 bytes (352 dots) × 12 rows
     let img = Block::Image { width: 9, height: 2, bits: vec![0xFF, 0x80, 0x00, 0x00] };
     let bytes = encode_blocks(&Document::new().push(img), &p58);
     assert_eq!(bytes, hex("1D763000 0200 0200 FF80 0000"));

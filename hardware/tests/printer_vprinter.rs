@@ -116,3 +116,24 @@ fn devsim_render_writes_png_and_prints_text() {
     assert_eq!(img.width(), 384);
     assert_eq!(kiosk_hardware::printer::devsim_main(&["--width".into(), "77".into()]), 2);
 }
+
+/// `GS L` / `GS W` move and narrow the print area: text starts at the margin and wraps
+/// at the area's width; `ESC @` gives the whole line back.
+#[test]
+fn left_margin_and_print_area_width() {
+    // Left margin 40 dots, area 100 dots: 8 ASCII cells of 12 dots a line.
+    let mut b = vec![0x1B, b'@', 0x1D, b'L', 40, 0, 0x1D, b'W', 100, 0];
+    b.extend(b"AAAAAAAAAAAA\n");
+    b.extend([0x1B, b'@']);
+    b.extend(b"B\n");
+    let (e, r) = run(&b);
+    assert_eq!(e.unknown, 0);
+    let img = image::load_from_memory(&r[0].png).unwrap().to_luma8();
+    let inked = |x0: u32, x1: u32, y0: u32, y1: u32| (x0..x1).any(|x| (y0..y1).any(|y| img.get_pixel(x, y).0[0] < 128));
+    // First printed line (30 dots): ink only inside 40..140.
+    assert!(!inked(0, 40, 0, 30) && inked(40, 52, 0, 30) && !inked(140, 576, 0, 30));
+    // The 9th A wrapped to the second line; after ESC @ the B is at x = 0.
+    assert!(inked(40, 52, 30, 60));
+    assert!(inked(0, 12, 60, 90));
+    assert_eq!(r[0].text, "AAAAAAAAAAAA\nB\n");
+}

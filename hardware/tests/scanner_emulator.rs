@@ -65,3 +65,18 @@ fn works_as_the_kiosk_trait_object() {
     assert!(page.height > page.width);
     assert!(boxed.preview().unwrap().width > 0);
 }
+
+#[test]
+fn a_held_frame_is_served_until_taken_away() {
+    let cam = EmulatedCamera::new(vec![scene(SceneKind::Good, 4)]).with_settle_frames(0);
+    let link = cam.link();
+    let mut scanner = Scanner::new(cam, ScanConfig::default());
+    // A phone held under the camera: a plain dark frame, no page in it.
+    link.hold(vec![image::RgbImage::from_pixel(W, H, image::Rgb([30, 30, 30]))]);
+    let held = scanner.preview().unwrap();
+    assert!(held.rgb.iter().all(|&c| c < 40), "the held frame is what the camera sees");
+    assert!(matches!(scanner.capture_checked(), Err(ScannerError::Rejected(_))), "no page under the phone");
+    link.take_away();
+    assert!(scanner.preview().unwrap().rgb.iter().any(|&c| c > 200), "the camera's own page again");
+    scanner.capture_checked().expect("the page is captured again");
+}

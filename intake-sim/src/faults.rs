@@ -32,6 +32,9 @@ pub struct FaultPlan {
     /// Answer the next N mutating requests with a proxy's HTML 404 (no reason code).
     #[serde(default)]
     pub proxy_404_next: u32,
+    /// The platform is down: every API request is answered 503 until this is cleared.
+    #[serde(default)]
+    pub down: bool,
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +48,7 @@ pub struct Faults {
     /// error_rate in parts per million.
     error_ppm: AtomicU32,
     proxy_404_next: AtomicU32,
+    down: std::sync::atomic::AtomicBool,
 }
 
 fn take(counter: &AtomicU32) -> bool {
@@ -61,6 +65,7 @@ impl Faults {
         self.hang_ms.store(if p.hang_ms == 0 { 30_000 } else { p.hang_ms }, Ordering::SeqCst);
         self.error_ppm.store((p.error_rate.clamp(0.0, 1.0) * 1e6) as u32, Ordering::SeqCst);
         self.proxy_404_next.store(p.proxy_404_next, Ordering::SeqCst);
+        self.down.store(p.down, Ordering::SeqCst);
     }
 
     pub fn plan(&self) -> FaultPlan {
@@ -73,11 +78,16 @@ impl Faults {
             hang_ms: self.hang_ms.load(Ordering::SeqCst),
             error_rate: self.error_ppm.load(Ordering::SeqCst) as f64 / 1e6,
             proxy_404_next: self.proxy_404_next.load(Ordering::SeqCst),
+            down: self.down.load(Ordering::SeqCst),
         }
     }
 
     pub fn latency(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.latency_ms.load(Ordering::SeqCst))
+    }
+
+    pub(super) fn is_down(&self) -> bool {
+        self.down.load(Ordering::SeqCst)
     }
 
     pub(super) fn take_fail(&self) -> bool {

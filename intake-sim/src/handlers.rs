@@ -16,7 +16,7 @@ use kiosk_api::wire::*;
 use rusqlite::{params, OptionalExtension};
 use std::sync::Arc;
 
-fn reject(status: StatusCode, code: &str, reason: &str) -> Response {
+pub(crate) fn reject(status: StatusCode, code: &str, reason: &str) -> Response {
     (status, Json(Rejection { code: code.to_string(), reason: reason.to_string() })).into_response()
 }
 
@@ -81,11 +81,21 @@ fn authenticate(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8
 }
 
 /// Common front of every API call: count, delay, injected 503, signature.
-async fn front(sim: &Sim, method: &Method, uri: &Uri, h: &HeaderMap, body: &[u8]) -> Result<String, Response> {
+pub(crate) async fn front(
+    sim: &Sim,
+    method: &Method,
+    uri: &Uri,
+    h: &HeaderMap,
+    body: &[u8],
+) -> Result<String, Response> {
     Counters::bump(&sim.counters.requests);
     let latency = sim.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    if sim.faults.is_down() {
+        Counters::bump(&sim.counters.injected);
+        return Err(reject(StatusCode::SERVICE_UNAVAILABLE, "injected_fault", "平台维护中 / platform down"));
     }
     if *method == Method::POST && sim.faults.take_proxy_404() {
         Counters::bump(&sim.counters.injected);
@@ -196,13 +206,48 @@ async fn submit_case(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: H
             }
         }
     };
-    let ack = CaseAck { intake_no, local_no: case.local_no, status: "收件".into() };
+    let ack = CaseAck { intake_no, local_no: case.local_no, status: "收件".into(), progress: None };
     answer_after_commit(&sim, (status, Json(ack)).into_response()).await
 }
 
-fn ack_of(sim: &Sim, intake_no: String, local_no: String, received_ms: i64) -> CaseAck {
-    let status = sim.status_after(crate::now_ms() - received_ms).into();
-    CaseAck { intake_no, local_no, status }
+/// One stored case as a progress answer: its status (set by `/__sim/cases/{no}/status`,
+/// else by age) and what the citizen may see of it: no personal data.
+fn ack_of(sim: &Sim, row: CaseRow) -> CaseAck {
+    let CaseRow { intake_no, local_no, received_ms, body, status } = row;
+    let status = if status.is_empty() { sim.status_after(crate::now_ms() - received_ms).to_string() } else { status };
+    let progress = serde_json::from_str::<CaseSubmission>(&body).ok().map(|c| CaseProgressDto {
+        bundle_id: c.bundle_id,
+        bundle_name: c.bundle_name,
+        matter_codes: c.matter_codes,
+        delivery: c.delivery,
+        deferred: c
+            .commitments
+            .into_iter()
+            .map(|m| DeferredDto { material_key: m.material_key, due_date: m.due_date })
+            .collect(),
+    });
+    CaseAck { intake_no, local_no, status, progress }
+}
+
+/// The columns of a case a progress answer is made from.
+struct CaseRow {
+    intake_no: String,
+    local_no: String,
+    received_ms: i64,
+    body: String,
+    status: String,
+}
+
+const CASE_COLS: &str = "intake_no, local_no, received_ms, body, status";
+
+fn case_row(r: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
+    Ok(CaseRow {
+        intake_no: r.get(0)?,
+        local_no: r.get(1)?,
+        received_ms: r.get(2)?,
+        body: r.get(3)?,
+        status: r.get(4)?,
+    })
 }
 
 async fn case_status(
@@ -215,56 +260,45 @@ async fn case_status(
     if let Err(r) = front(&sim, &method, &uri, &h, &[]).await {
         return r;
     }
-    let row: Option<(String, String, i64)> = sim
+    let row: Option<CaseRow> = sim
         .db()
-        .query_row(
-            "SELECT intake_no, local_no, received_ms FROM cases WHERE intake_no = ?1 OR local_no = ?1",
-            [&no],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .query_row(&format!("SELECT {CASE_COLS} FROM cases WHERE intake_no = ?1 OR local_no = ?1"), [&no], case_row)
         .optional()
         .unwrap_or(None);
     match row {
-        Some((intake_no, local_no, at)) => Json(ack_of(&sim, intake_no, local_no, at)).into_response(),
+        Some(row) => Json(ack_of(&sim, row)).into_response(),
         None => reject(StatusCode::NOT_FOUND, "not_found", "未找到该办件 / no such case"),
     }
 }
 
-#[derive(serde::Deserialize)]
-struct ByIdQuery {
-    id_hash: Option<String>,
-}
-
-async fn cases_by_id(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap) -> Response {
-    if let Err(r) = front(&sim, &method, &uri, &h, &[]).await {
+/// `POST /api/v1/progress-queries`: the applicant's cases, oldest first. The ID number
+/// comes in the signed body, never in the URL.
+async fn progress_query(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = front(&sim, &method, &uri, &h, &body).await {
         return r;
     }
-    let q: ByIdQuery = id_hash_query(&uri);
-    let Some(hash) = q.id_hash.filter(|x| x.len() == 64 && x.bytes().all(|b| b.is_ascii_hexdigit())) else {
-        return reject(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "id_hash 须为64位十六进制 / id_hash must be SHA-256 hex",
-        );
+    let q: ProgressQuery = match parse(&body) {
+        Ok(q) => q,
+        Err(r) => return r,
     };
-    let rows: Vec<(String, String, i64)> = {
+    let number = q.id_number.trim();
+    if q.id_type.trim().is_empty() || number.is_empty() || number.len() > 64 {
+        return reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+            "证件类型和号码不能为空 / id_type and id_number are required",
+        );
+    }
+    let rows: Vec<CaseRow> = {
         let db = sim.db();
-        let Ok(mut stmt) =
-            db.prepare("SELECT intake_no, local_no, received_ms FROM cases WHERE id_hash = ?1 ORDER BY rowid")
+        let Ok(mut stmt) = db.prepare(&format!("SELECT {CASE_COLS} FROM cases WHERE id_hash = ?1 ORDER BY rowid"))
         else {
             return reject(StatusCode::INTERNAL_SERVER_ERROR, "internal", "query");
         };
-        stmt.query_map([hash.to_ascii_lowercase()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map(|it| it.filter_map(Result::ok).collect())
-            .unwrap_or_default()
+        stmt.query_map([id_hash(number)], case_row).map(|it| it.filter_map(Result::ok).collect()).unwrap_or_default()
     };
-    let cases = rows.into_iter().map(|(i, l, at)| ack_of(&sim, i, l, at)).collect();
+    let cases = rows.into_iter().map(|r| ack_of(&sim, r)).collect();
     Json(CaseList { cases }).into_response()
-}
-
-fn id_hash_query(uri: &Uri) -> ByIdQuery {
-    let hash = uri.query().unwrap_or_default().split('&').find_map(|kv| kv.strip_prefix("id_hash=")).map(String::from);
-    ByIdQuery { id_hash: hash }
 }
 
 async fn submit_rating(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
@@ -472,21 +506,41 @@ async fn set_stages(State(sim): State<Arc<Sim>>, Json(s): Json<Stages>) -> Statu
     StatusCode::NO_CONTENT
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseStatus {
+    status: String,
+}
+
+/// `POST /__sim/cases/{no}/status` `{"status": "受理"}`: move a case (by 办件编号 or
+/// receipt number) to a status, instead of by age; 404 for an unknown case.
+async fn set_case_status(State(sim): State<Arc<Sim>>, Path(no): Path<String>, Json(c): Json<CaseStatus>) -> StatusCode {
+    if sim.set_case_status(&no, &c.status) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
+}
+
 pub fn router(sim: Arc<Sim>) -> Router {
     Router::new()
-        .route(CASES, post(submit_case).get(cases_by_id))
+        .route(CASES, post(submit_case))
+        .route(PROGRESS_QUERIES, post(progress_query))
         .route(&format!("{CASES}/{{no}}"), get(case_status))
         .route(RATINGS, post(submit_rating))
         .route(CATALOG, get(catalog))
         .route(HEARTBEAT, post(heartbeat))
         .route(HELP_CALLS, post(help_call))
         .route(TIME, get(time))
+        .route(IDENTITY_VERIFY, post(crate::eid::verify))
+        .route("/__sim/e-id-codes", post(crate::eid::issue))
         .route("/healthz", get(|| async { "ok" }))
         // Simulator control: loopback tests and demos only.
         .route("/__sim/faults", post(set_faults).get(|State(s): State<Arc<Sim>>| async move { Json(s.faults.plan()) }))
         .route("/__sim/stats", get(|State(s): State<Arc<Sim>>| async move { Json(s.stats()) }))
         .route("/__sim/stages", post(set_stages))
         .route("/__sim/terminals/{id}/command", post(queue_command))
+        .route("/__sim/cases/{no}/status", post(set_case_status))
         .route(
             "/__sim/clock",
             post(set_clock)

@@ -7,9 +7,11 @@
 //! clock off (`set_clock_offset_secs`) to show a terminal what a wrong clock looks like.
 //! A development tool: it shares only `kiosk-api` with the kiosk.
 
+mod eid;
 mod faults;
 mod handlers;
 
+pub use eid::{demo_person, E_ID_CODE_TTL_MS};
 pub use faults::{FaultPlan, Faults, Stats};
 
 use kiosk_api::wire::*;
@@ -35,6 +37,8 @@ pub struct Sim {
     commands: Mutex<HashMap<String, TerminalCommand>>,
     /// Seconds added to the system clock: a platform whose clock is off.
     clock_offset_secs: AtomicI64,
+    /// 电子身份证 test codes issued (eid.rs).
+    e_id_codes: eid::Codes,
 }
 
 pub struct SimHandle {
@@ -113,7 +117,11 @@ impl Sim {
                 received_ms INTEGER NOT NULL, PRIMARY KEY (terminal, call_id));",
         )?;
         // Columns added after the first release of the simulator's file.
-        for col in ["body_digest TEXT NOT NULL DEFAULT ''", "id_hash TEXT NOT NULL DEFAULT ''"] {
+        for col in [
+            "body_digest TEXT NOT NULL DEFAULT ''",
+            "id_hash TEXT NOT NULL DEFAULT ''",
+            "status TEXT NOT NULL DEFAULT ''",
+        ] {
             match conn.execute(&format!("ALTER TABLE cases ADD COLUMN {col}"), []) {
                 Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("duplicate column") => {}
                 other => {
@@ -134,6 +142,7 @@ impl Sim {
             done_after_ms: AtomicI64::new(120_000),
             commands: Mutex::new(HashMap::new()),
             clock_offset_secs: AtomicI64::new(0),
+            e_id_codes: Default::default(),
         }))
     }
 
@@ -291,6 +300,17 @@ impl Sim {
     pub fn set_stages(&self, accept_ms: i64, done_ms: i64) {
         self.accept_after_ms.store(accept_ms, Ordering::SeqCst);
         self.done_after_ms.store(done_ms.max(accept_ms), Ordering::SeqCst);
+    }
+
+    /// Moves a case (by 办件编号 or receipt number) to `status` for good (e.g. 受理),
+    /// whatever its age; false if there is no such case.
+    pub fn set_case_status(&self, no: &str, status: &str) -> bool {
+        self.db()
+            .execute(
+                "UPDATE cases SET status = ?2 WHERE intake_no = ?1 OR local_no = ?1",
+                rusqlite::params![no, status],
+            )
+            .is_ok_and(|n| n > 0)
     }
 
     /// 收件 → 受理 → 办结 as time passes since receipt.

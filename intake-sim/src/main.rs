@@ -14,7 +14,9 @@ use std::process::ExitCode;
 /// `POST /__sim/terminals/ID/command` `{"type":"pause","reason":"…"}` or `{"type":"resume"}`
 /// hands the terminal that command in its next heartbeat answer; `POST /__sim/clock`
 /// `{"offset_secs":600}` runs the simulator's clock off (a terminal then sees 401
-/// stale_timestamp). These control routes are unsigned and not part of the platform's API.
+/// stale_timestamp); `POST /__sim/e-id-codes` `{"expired":false}` issues a 电子身份证 test
+/// code (`{"code":"EID1.…"}`) for a fictitious person, to show as a QR at the identify
+/// screen (it verifies for 3 minutes). These control routes are unsigned and not part of the platform's API.
 #[derive(Debug, Parser)]
 #[command(name = "intake-sim", version, after_help = "Logs go to stderr, filtered by INTAKE_SIM_LOG (default info).")]
 struct Args {

@@ -58,6 +58,7 @@ pub const SEED_FILES: &[(&str, &str)] = &[
     ("data/catalog/bundles/20_veterans.json", include_str!("../../data/catalog/bundles/20_veterans.json")),
     ("data/catalog/bundles/21_study_abroad.json", include_str!("../../data/catalog/bundles/21_study_abroad.json")),
     ("data/catalog/standalone.json", include_str!("../../data/catalog/standalone.json")),
+    ("data/catalog/calendar.json", include_str!("../../data/catalog/calendar.json")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +85,10 @@ struct Part {
     matters: Vec<Matter>,
     #[serde(default)]
     bundles: Vec<Bundle>,
+    #[serde(default)]
+    calendar: Option<kiosk_api::wire::WorkCalendarDto>,
+    #[serde(default)]
+    notice_url: Option<String>,
 }
 
 fn bad(file: &str, entry: &str, problem: impl Into<String>) -> CatalogError {
@@ -98,6 +103,7 @@ impl Catalog {
         let mut origin: HashMap<String, String> = HashMap::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut version_file = None;
+        let mut calendar_file: Option<String> = None;
         for (file, text) in parts {
             let p: Part =
                 serde_json::from_str(text).map_err(|source| CatalogError::Json { file: file.to_string(), source })?;
@@ -107,6 +113,10 @@ impl Catalog {
                 }
                 cat.version = v;
                 cat.note = p.note;
+                cat.notice_url = p.notice_url.unwrap_or_default();
+                if !cat.notice_url.is_empty() && !cat.notice_url.starts_with("https://") {
+                    return Err(bad(file, "notice_url", "must be an https:// address"));
+                }
                 version_file = Some(file.to_string());
             }
             let mut claim = |kind: &str, id: &str| -> Result<(), CatalogError> {
@@ -134,6 +144,15 @@ impl Catalog {
             cat.materials.extend(p.materials);
             cat.matters.extend(p.matters);
             cat.bundles.extend(p.bundles);
+            if let Some(c) = p.calendar {
+                if let Some(prev) = &calendar_file {
+                    return Err(bad(file, "calendar", format!("calendar already set in {prev}")));
+                }
+                cat.derived.calendar =
+                    super::WorkCalendar::from_dto(&c).map_err(|e| bad(file, "calendar", e.to_string()))?;
+                cat.calendar = c;
+                calendar_file = Some(file.to_string());
+            }
         }
         let first = origin.values().next().cloned().unwrap_or_default();
         if cat.version.trim().is_empty() {

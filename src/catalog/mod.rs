@@ -3,6 +3,7 @@
 //! cell holding the catalog in use. Pure data and rules: sync from the platform is
 //! `intake::catalog_sync`, 一人一档 is `profile`.
 
+pub mod calendar;
 mod cell;
 mod load;
 mod merge;
@@ -11,6 +12,7 @@ pub mod notice;
 pub mod report;
 pub mod search;
 
+pub use calendar::WorkCalendar;
 pub use cell::{compare_versions, CatalogCell};
 pub use load::CatalogError;
 #[cfg(any(test, feature = "demo"))]
@@ -30,6 +32,14 @@ pub struct Catalog {
     pub materials: Vec<MaterialDef>,
     pub matters: Vec<Matter>,
     pub bundles: Vec<Bundle>,
+    /// The platform's page with the full 一次性告知书 (`?bundle=<id>&items=<codes>` is
+    /// appended): the QR on the short notice printed on 58 mm paper.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notice_url: String,
+    /// Public holidays and 调休 working days, published with the catalog; empty = only
+    /// weekends are days off.
+    #[serde(default, skip_serializing_if = "kiosk_api::wire::WorkCalendarDto::is_empty")]
+    pub calendar: kiosk_api::wire::WorkCalendarDto,
     /// Built once after validation: lookups, one-matter bundles, the search index.
     #[serde(skip)]
     derived: Derived,
@@ -44,6 +54,7 @@ struct Derived {
     /// matter found by search goes through the same journey.
     singles: Vec<Bundle>,
     index: search::Index,
+    calendar: WorkCalendar,
 }
 
 impl Catalog {
@@ -77,6 +88,11 @@ impl Catalog {
         self.derived.index = search::Index::build(self);
     }
 
+    /// The working-day calendar (容缺 due dates).
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.derived.calendar
+    }
+
     pub fn matter(&self, code: &str) -> Option<&Matter> {
         self.derived.matter_at.get(code).and_then(|&i| self.matters.get(i))
     }
@@ -84,6 +100,12 @@ impl Catalog {
     /// A bundle of the catalog, or the one-matter bundle of a standalone matter.
     pub fn bundle(&self, id: &str) -> Option<&Bundle> {
         self.bundles.iter().chain(&self.derived.singles).find(|b| b.id == id)
+    }
+
+    /// The one-matter bundles of the standalone matters (the home's 单项事项 tab), in
+    /// catalog order; each starts like a search hit for its matter.
+    pub fn singles(&self) -> &[Bundle] {
+        &self.derived.singles
     }
 
     pub fn material(&self, key: &str) -> Option<&MaterialDef> {

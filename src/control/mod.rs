@@ -2,11 +2,12 @@
 //! kiosk's own user) on which the running kiosk answers `kiosk diag …`. One JSON
 //! request per line, one JSON answer per line, then the connection closes.
 //!
-//! The kiosk answers through a [`Handler`] (src/ops/handler.rs wires it to the journey
+//! The kiosk answers through a [`Handler`] (handler.rs wires it to the journey
 //! loop, the store and the devices); `kiosk diag` is the client. When no kiosk runs,
 //! the CLI goes to the devices and the database directly and says so.
 
 pub mod client;
+pub mod handler;
 pub mod server;
 
 use crate::ops::{Actor, SelfTestKind};

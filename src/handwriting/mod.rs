@@ -21,12 +21,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// Where Debian's tegaki-zinnia-simplified-chinese installs the model
 /// (`[input] handwriting_model`).
 pub const DEFAULT_MODEL: &str = "/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model";
-/// Strokes are points on a square of this side (the pad's size does not matter).
-pub const SIDE: u16 = 1000;
-/// Candidates offered after each stroke.
-pub const CANDIDATES: usize = 10;
-/// More than any character needs (the most complex common ones have ~30 strokes).
-pub const MAX_STROKES: usize = 64;
+// The pad's vocabulary is the journey's (it holds the strokes); re-exported here.
+pub use crate::journey::handwriting::{CANDIDATES, MAX_STROKES, SIDE};
 /// Points in one stroke; the pad thins longer strokes before they get here.
 pub const MAX_POINTS: usize = 1024;
 /// Ink that fits in a box this small (on the 0–1000 square) is a dot or a stray touch,

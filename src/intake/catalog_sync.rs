@@ -82,9 +82,24 @@ pub fn apply(cell: &CatalogCell, store: Option<&Store>, body: &str) -> SyncOutco
 }
 
 /// Fetches the platform catalog once. A network failure keeps the current catalog.
-pub async fn sync_once(cell: &CatalogCell, store: Option<&Store>, client: &IntakeClient) -> SyncOutcome {
+/// Parsing and the cache write run on the blocking pool, off the async threads.
+pub async fn sync_once(
+    cell: &std::sync::Arc<CatalogCell>,
+    store: Option<&std::sync::Arc<Store>>,
+    client: &IntakeClient,
+) -> SyncOutcome {
     match client.fetch_catalog().await {
-        Ok(body) => apply(cell, store, &body),
+        Ok(body) => {
+            let (c, s) = (cell.clone(), store.cloned());
+            match tokio::task::spawn_blocking(move || apply(&c, s.as_deref(), &body)).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    tracing::error!(error = %e, "catalog apply task failed");
+                    let v = cell.current().version.clone();
+                    SyncOutcome::Unchanged { current: v.clone(), offered: v }
+                }
+            }
+        }
         Err(e) => {
             tracing::info!(error = %e, "catalog sync skipped (offline?)");
             let v = cell.current().version.clone();

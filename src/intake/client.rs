@@ -301,10 +301,30 @@ impl IntakeClient {
         self.json(self.send(Method::GET, &format!("{CASES}/{no}"), None, None, &[]).await?).await
     }
 
-    /// Progress by ID card: only the hash of the number leaves the terminal.
-    pub async fn cases_by_id(&self, id_number: &str) -> Result<Vec<CaseAck>, IntakeError> {
-        let target = format!("{CASES}?id_hash={}", id_hash(id_number));
-        Ok(self.json::<CaseList>(self.send(Method::GET, &target, None, None, &[]).await?).await?.cases)
+    /// Progress by a receipt's number for the 进度查询 screen: `Ok(None)` when the
+    /// platform says it has no such case (404 with its `Rejection` body; a proxy's bare
+    /// 404 stays an error).
+    pub async fn case_progress(&self, no: &str) -> Result<Option<CaseAck>, IntakeError> {
+        match self.case_status(no).await {
+            Ok(a) => Ok(Some(a)),
+            Err(IntakeError::Unexpected { status: 404, reason }) if reason != "HTTP 404" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Progress by ID card: a signed POST with the number in the body, so it is in no
+    /// URL a proxy logs (an unsalted hash in the query, as before, is reversible).
+    pub async fn cases_by_id(&self, id_type: &str, id_number: &str) -> Result<Vec<CaseAck>, IntakeError> {
+        let q = ProgressQuery { id_type: id_type.into(), id_number: id_number.trim().to_ascii_uppercase() };
+        let resp = self.send(Method::POST, PROGRESS_QUERIES, None, Some(Self::encode(&q)?), &[]).await?;
+        Ok(self.json::<CaseList>(resp).await?.cases)
+    }
+
+    /// Identity by a 电子身份证 / 电子社保卡 QR code (provisional endpoint): the person, or
+    /// `Rejected` with code `code_expired` / `code_unknown`.
+    pub async fn verify_identity(&self, terminal_id: &str, code: &str) -> Result<VerifiedIdentity, IntakeError> {
+        let req = IdentityVerifyRequest { terminal_id: terminal_id.into(), code: code.trim().into() };
+        self.json(self.send(Method::POST, IDENTITY_VERIFY, None, Some(Self::encode(&req)?), &[]).await?).await
     }
 
     /// The catalog as the platform publishes it (JSON text, validated by the caller).

@@ -10,6 +10,14 @@ const QUERY_MAX: usize = 16;
 
 pub(super) fn home_category(s: &mut State, c: Category) {
     s.home.category = c;
+    s.home.singles = false;
+    s.home.query.clear();
+    s.notice = None;
+}
+
+pub(super) fn home_singles(s: &mut State) {
+    s.home.singles = true;
+    s.home.keypad = false;
     s.home.query.clear();
     s.notice = None;
 }

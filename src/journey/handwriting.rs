@@ -7,8 +7,14 @@
 
 use super::{Editor, Effect, HwPad, State};
 use crate::catalog::InputKind;
-use crate::handwriting::{CANDIDATES, MAX_STROKES, SIDE};
 use zeroize::Zeroize;
+
+/// Strokes are points on a square of this side (the pad's size does not matter).
+pub const SIDE: u16 = 1000;
+/// Candidates offered after each stroke.
+pub const CANDIDATES: usize = 10;
+/// More than any character needs (the most complex common ones have ~30 strokes).
+pub const MAX_STROKES: usize = 64;
 
 /// Points kept per stroke: a slow stroke on a fast touch panel gives hundreds; the
 /// shape needs far fewer.
@@ -181,6 +187,7 @@ mod tests {
             birth_date: "19900307".into(),
             address: "河南省新乡市红旗区平原路100号".into(),
             valid_to: Some("20400101".into()),
+            doc: Default::default(),
         }
     }
 
@@ -308,10 +315,10 @@ mod tests {
         assert!(st[0].len() <= super::POINTS && st[0].len() > 100, "{}", st[0].len());
         assert_eq!((st[0][0], *st[0].last().unwrap()), ([0, 1000], [999, 1000]));
         let mut s = s;
-        for _ in 0..crate::handwriting::MAX_STROKES + 3 {
+        for _ in 0..super::MAX_STROKES + 3 {
             s = step_all(s, &cat, vec![Event::HwStroke(ONE.to_vec()), Event::HwCandidates(vec![])]).0;
         }
-        assert_eq!(ed(&s).hw.strokes.len(), crate::handwriting::MAX_STROKES);
+        assert_eq!(ed(&s).hw.strokes.len(), super::MAX_STROKES);
         assert!(s.notice.as_deref().unwrap().contains("清除"));
     }
 }

@@ -7,7 +7,7 @@
 
 use super::{go, Ctx};
 use crate::journey::model::*;
-use crate::store::counts;
+use crate::ops::counts;
 
 fn new_maint() -> Maint {
     Maint {

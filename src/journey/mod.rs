@@ -5,15 +5,20 @@
 //! in microseconds.
 
 mod contact;
+pub mod eid;
 mod extras;
 mod form;
-mod handwriting;
+pub mod handwriting;
 mod maint;
 mod model;
+mod progress;
 
 pub use contact::{Contact, ProfileId};
 pub use extras::HIT_LIMIT;
 pub use model::*;
+pub use progress::{
+    CardQuery, CaseProgress, Lookup, ProgressError, ProgressQuery, ProgressState, ProgressWay, RECEIPT_NO_MAX, STAGES,
+};
 
 use crate::catalog::{Catalog, FieldSource};
 
@@ -50,7 +55,10 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         s.idle_left = ctx.timing.idle_timeout;
     }
     match (s.screen, ev) {
-        (_, Event::Tick(secs)) => tick(&mut s, secs, ctx, &mut fx),
+        (_, Event::Tick(secs)) => {
+            eid::tick(&mut s, secs, &mut fx);
+            tick(&mut s, secs, ctx, &mut fx)
+        }
         (_, Event::DevicesChecked(h)) => s.devices = h,
         (_, Event::Shutdown) => {
             maint::leave(&mut s, &mut fx, "shutdown");
@@ -76,7 +84,8 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         (_, Event::Replay) => s.replay = s.replay.wrapping_add(1),
         (Screen::Help, Event::CloseHelp | Event::Back) => s.screen = s.underlying,
         (Screen::InactivityWarning, Event::StillHere) => s.screen = s.underlying,
-        (Screen::Attract | Screen::Submitting | Screen::Help, Event::Help) => {}
+        // Help opens from the attract screen too (the branch phone, 呼叫工作人员).
+        (Screen::Submitting | Screen::Help, Event::Help) => {}
         (screen, Event::Help) => {
             s.underlying = screen;
             s.screen = Screen::Help;
@@ -89,9 +98,22 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             end_session(&mut s, &mut fx, "cancelled");
             go(&mut s, Screen::Home);
         }
+        (Screen::Attract | Screen::Home, Event::OpenProgress) => progress::open(&mut s),
+        (Screen::Progress, Event::ProgressWay(w)) => progress::choose(&mut s, w, &mut fx),
+        (Screen::Progress, Event::Key(c)) => progress::key(&mut s, c),
+        (Screen::Progress, Event::Next) => progress::search(&mut s, &mut fx),
+        (Screen::Progress, Event::CardRead(card)) => progress::card(&mut s, card, &mut fx),
+        (Screen::Progress, Event::QrRead(text)) => progress::qr(&mut s, text, &mut fx),
+        (Screen::Progress, Event::QrNotSeen) => progress::qr_not_seen(&mut s),
+        (Screen::Progress, Event::DeviceFailed { device, .. }) => progress::device_failed(&mut s, device, &mut fx),
+        (Screen::Progress, Event::PrintProgress(i)) => progress::print(&mut s, i, &mut fx),
+        (Screen::Progress, Event::Back) => progress::back(&mut s, &mut fx),
+        // The answer counts under an overlay too (help, the idle warning).
+        (_, Event::ProgressAnswer(a)) => progress::answer(&mut s, a, &mut fx),
         (Screen::Home, Event::StartBundle(id)) => start_bundle(&mut s, &id, ctx, &mut fx),
         (Screen::Home, Event::HomeCategory(c)) => extras::home_category(&mut s, c),
         (Screen::Home, Event::ToggleKeypad) => s.home.keypad = !s.home.keypad,
+        (Screen::Home, Event::HomeSingles) => extras::home_singles(&mut s),
         (Screen::Home, Event::SearchKey(c)) => extras::search_key(&mut s, c),
         (Screen::Form, Event::ProfileFound(exists)) => extras::profile_found(&mut s, exists),
         (Screen::Form, Event::ProfileConsent(yes)) => extras::profile_consent(&mut s, yes, &mut fx),
@@ -118,6 +140,9 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             go(&mut s, Screen::Home);
         }
         (Screen::Identify, Event::CardRead(card)) => card_read(&mut s, card, ctx, &mut fx),
+        (Screen::Identify, Event::ShowEIdQr) => eid::toggle(&mut s, &mut fx),
+        (Screen::Identify, Event::QrRead(text)) => eid::qr_read(&mut s, text, &mut fx),
+        (Screen::Identify, Event::EIdVerified(answer)) => eid::verified(&mut s, answer, ctx, &mut fx),
         (Screen::Identify, Event::DeviceFailed { device, message }) => {
             fx.push(Effect::StopCardReading);
             fault(&mut s, &mut fx, device, message);
@@ -183,7 +208,7 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         (Screen::Review, Event::Next) => submit(&mut s, ctx, &mut fx),
         (Screen::Review, Event::Back) => go(&mut s, Screen::Materials),
         (Screen::Submitting, Event::CaseQueued { local_no }) => {
-            maint::count(&mut fx, crate::store::counts::SUBMISSIONS);
+            maint::count(&mut fx, crate::ops::counts::SUBMISSIONS);
             if let Some(sess) = s.session.as_mut() {
                 let data = receipt_data(sess, &local_no, ctx);
                 sess.receipt = Some(ReceiptState { local_no, print: PrintState::Printing });
@@ -195,7 +220,7 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
             fault(&mut s, &mut fx, Device::Storage, message);
         }
         (_, Event::ReceiptPrinted) => {
-            maint::count(&mut fx, crate::store::counts::PRINTS);
+            maint::count(&mut fx, crate::ops::counts::PRINTS);
             set_print(&mut s, PrintState::Printed)
         }
         (_, Event::PrintFailed(message)) => set_print(&mut s, PrintState::Failed(message)),
@@ -236,6 +261,8 @@ pub fn step(mut s: State, ev: Event, ctx: &Ctx) -> (State, Vec<Effect>) {
         _ => {}
     }
     maint::settle(&mut s, &mut fx);
+    progress::settle(&mut s, &mut fx);
+    eid::settle(&mut s, &mut fx);
     (s, fx)
 }
 
@@ -288,7 +315,7 @@ fn tick(s: &mut State, secs: u32, ctx: &Ctx, fx: &mut Vec<Effect>) {
 }
 
 fn fault(s: &mut State, fx: &mut Vec<Effect>, device: Device, message: String) {
-    maint::count(fx, crate::store::counts::FAULTS);
+    maint::count(fx, crate::ops::counts::FAULTS);
     s.fault = Some(Fault { device, message });
     go(s, Screen::DeviceFault);
 }
@@ -324,7 +351,7 @@ pub(crate) fn start_bundle(s: &mut State, id: &str, ctx: &Ctx, fx: &mut Vec<Effe
     s.session = Some(Session::new(b.id.clone(), b.default_selected.clone()));
     s.home = HomeState::default();
     fx.push(Effect::Audit { kind: "session_start", detail: b.id.clone() });
-    maint::count(fx, crate::store::counts::SESSIONS);
+    maint::count(fx, crate::ops::counts::SESSIONS);
     go(s, Screen::Guide);
 }
 

@@ -28,10 +28,12 @@ pub enum Screen {
     OutOfService,
     /// The host's or technician's screens (never while a citizen's session is open).
     Maintenance,
+    /// 进度随时查: by ID card, receipt QR or receipt number (no session).
+    Progress,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 16] = [
+    pub const ALL: [Screen; 17] = [
         Screen::Attract,
         Screen::Home,
         Screen::Guide,
@@ -48,6 +50,7 @@ impl Screen {
         Screen::InactivityWarning,
         Screen::OutOfService,
         Screen::Maintenance,
+        Screen::Progress,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +71,7 @@ impl Screen {
             Screen::InactivityWarning => "idle-warning",
             Screen::OutOfService => "out-of-service",
             Screen::Maintenance => "maintenance",
+            Screen::Progress => "progress",
         }
     }
 
@@ -121,6 +125,49 @@ pub struct Applicant {
     pub address: String,
     /// YYYYMMDD, or None for 长期.
     pub valid_to: Option<String>,
+    /// Which document, how it was presented, and what its kind adds.
+    pub doc: IdentityDoc,
+}
+
+pub use kiosk_api::wire::IdentitySource;
+pub use kiosk_hardware::idcard::CardKind;
+
+/// The identity document behind an applicant. Personal data (the extras): wiped on drop
+/// with the applicant, never in Debug.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize)]
+pub struct IdentityDoc {
+    #[zeroize(skip)]
+    pub kind: CardKind,
+    #[zeroize(skip)]
+    pub source: IdentitySource,
+    /// 'J': 通行证号码 and 签发次数.
+    pub pass_number: Option<String>,
+    pub issue_count: Option<String>,
+    /// 'I' and 'Y': English name and nationality (ISO 3166-1 alpha-3).
+    pub name_en: Option<String>,
+    pub nationality: Option<String>,
+    /// 'Y': 换证次数.
+    pub renewal_count: Option<String>,
+}
+
+impl Default for IdentityDoc {
+    fn default() -> Self {
+        IdentityDoc {
+            kind: CardKind::Resident,
+            source: IdentitySource::Card,
+            pass_number: None,
+            issue_count: None,
+            name_en: None,
+            nationality: None,
+            renewal_count: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for IdentityDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdentityDoc({:?}, {:?})", self.kind, self.source)
+    }
 }
 
 impl std::fmt::Debug for Applicant {
@@ -145,6 +192,16 @@ impl From<&IdCard> for Applicant {
                 Validity::Until(d) => Some(d.clone()),
                 Validity::LongTerm => None,
             },
+            doc: IdentityDoc {
+                kind: c.kind,
+                source: IdentitySource::Card,
+                pass_number: c.supplement.pass_number.clone(),
+                issue_count: c.supplement.issue_count.clone(),
+                name_en: c.name_en.clone(),
+                nationality: matches!(c.kind, CardKind::ForeignPermanentOld | CardKind::ForeignPermanent2023)
+                    .then(|| c.nation.clone()),
+                renewal_count: c.supplement.renewal_count.clone(),
+            },
         }
     }
 }
@@ -165,7 +222,15 @@ impl Applicant {
 
     /// Checks the card can be used today; the error is a message for the citizen.
     pub fn check(&self, today: &str) -> Result<(), String> {
-        if !gb11643_valid(&self.id_number) {
+        if self.doc.kind == CardKind::ForeignPermanentOld {
+            // 2017 permanent residence card: 3 letters + 12 digits, no check character.
+            let id = self.id_number.as_bytes();
+            let ok =
+                id.len() == 15 && id[..3].iter().all(u8::is_ascii_uppercase) && id[3..].iter().all(u8::is_ascii_digit);
+            if !ok {
+                return Err("证件号码校验未通过，请确认是本人有效证件，或到窗口办理".into());
+            }
+        } else if !gb11643_valid(&self.id_number) {
             return Err("身份证号码校验未通过，请确认是本人有效身份证件，或到窗口办理".into());
         }
         if let Some(to) = &self.valid_to {
@@ -410,7 +475,25 @@ pub struct State {
     pub help_called: bool,
     /// Times 重听 was pressed: the voice prompt of the screen is played again when it changes.
     pub replay: u32,
+    /// 进度随时查 (Screen::Progress and its overlays).
+    pub progress: Option<super::ProgressState>,
+    /// Identify: identity by a 电子身份证 / 电子社保卡 QR code in progress.
+    pub eid: EIdStage,
 }
+
+/// Identity by QR on the identify screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EIdStage {
+    #[default]
+    Off,
+    /// The camera looks for the code; seconds left before "no QR in view".
+    Reading { left: u32 },
+    /// The code is with the platform.
+    Verifying,
+}
+
+/// Seconds the camera looks for an e-ID code before saying it saw none.
+pub const EID_READ_SECS: u32 = 10;
 
 pub use crate::ops::{Actor, OutOfService, Role, SelfTestKind, SelfTestReport};
 
@@ -634,6 +717,8 @@ pub struct HomeState {
     pub query: String,
     /// The letter keypad is open.
     pub keypad: bool,
+    /// The 单项事项 tab is shown instead of a category's bundles.
+    pub singles: bool,
 }
 
 impl State {
@@ -653,6 +738,8 @@ impl State {
             maint: None,
             help_called: false,
             replay: 0,
+            progress: None,
+            eid: EIdStage::Off,
         }
     }
 }
@@ -689,6 +776,8 @@ pub enum Event {
     SkipRating,
     /// Home: show a category's bundles.
     HomeCategory(crate::catalog::Category),
+    /// Home: the 单项事项 tab (standalone matters by department).
+    HomeSingles,
     /// Home: open or close the letter keypad.
     ToggleKeypad,
     /// Home: a search key, a-z, or '\u{8}' for delete; '\u{1b}' clears.
@@ -726,6 +815,22 @@ pub enum Event {
     ProfileLoaded(Contact),
     ProfileDeleted(bool),
     CardRead(Applicant),
+    /// Identify: 出示电子身份证/电子社保卡二维码 (pressed again while reading: stop).
+    ShowEIdQr,
+    /// The document camera decoded a QR code (while `Effect::ReadQr(true)`).
+    QrRead(String),
+    /// The document camera has seen no QR code for a few seconds (while reading).
+    QrNotSeen,
+    /// 进度查询 on the attract or home screen.
+    OpenProgress,
+    /// 进度查询: the way the citizen asks (card, receipt QR, number).
+    ProgressWay(super::ProgressWay),
+    /// 进度查询: print the 进度查询单 of the i-th case shown.
+    PrintProgress(usize),
+    /// The platform's answer to `ProgressLookup`.
+    ProgressAnswer(Result<Vec<super::CaseProgress>, super::ProgressError>),
+    /// The platform's answer to `VerifyEId`: the person, or why not.
+    EIdVerified(Result<Applicant, super::eid::EIdError>),
     Captured {
         slot: usize,
         pages: u32,
@@ -797,6 +902,10 @@ impl Event {
         !matches!(
             self,
             Event::CardRead(_)
+                | Event::QrRead(_)
+                | Event::QrNotSeen
+                | Event::ProgressAnswer(_)
+                | Event::EIdVerified(_)
                 | Event::HwCandidates(_)
                 | Event::HwUnavailable
                 | Event::ProfileFound(_)
@@ -904,6 +1013,15 @@ pub struct RatingRecord {
 pub enum Effect {
     StartCardReading,
     StopCardReading,
+    /// Decode QR codes from the document camera's preview (true) or stop (false);
+    /// each code seen comes back as `QrRead`, a while without one as `QrNotSeen`.
+    ReadQr(bool),
+    /// 进度查询: ask the platform; answered with `ProgressAnswer`.
+    ProgressLookup(super::ProgressQuery),
+    /// 进度查询: print the 进度查询单.
+    PrintProgress(Box<super::CaseProgress>),
+    /// Ask the platform who an e-ID code stands for; answered with `EIdVerified`.
+    VerifyEId(super::eid::EIdCode),
     Capture {
         slot: usize,
         material_key: String,

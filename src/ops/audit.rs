@@ -111,6 +111,8 @@ catalogue! {
     SessionEnd = "session_end", Citizen, Ok, "结束办事";
     /// An ID card was read (detail: the number masked).
     CardRead = "card_read", Citizen, Ok, "读取身份证";
+    /// A 电子身份证 / 电子社保卡 QR code was verified by the platform (then card_read follows).
+    EIdVerified = "e_id_verified", Citizen, Ok, "电子证件二维码核验";
     /// The citizen left the 好差评 screen without rating.
     RatingSkipped = "rating_skipped", Citizen, Ok, "未评价";
     /// 一人一档: consent given or declined (detail: use / decline).

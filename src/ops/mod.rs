@@ -5,15 +5,13 @@
 //! - [`Ops`]: live facts every part reports into and the heartbeat, `diag status` and
 //!   the host screens read (uptime, out-of-service, the screen now shown, last frame).
 //! - `audit`: the one catalogue of audit event ids, with role and outcome.
-//! - `pin`: the two roles' PINs (Argon2 hashes in the state directory) and the lockout.
-//! - `selftest`: reader, printer, scanner and network self-tests, shared by the socket
-//!   and the technician's screens.
+//!
+//! This module is vocabulary only (no I/O), so the journey, the store and the control
+//! socket can all use it. Elsewhere: the PINs in `crate::pin`, the self-tests in
+//! `runtime::selftest`, the chime in `runtime::chime`, the socket's handler in
+//! `control::handler`.
 
 pub mod audit;
-pub mod chime;
-pub mod handler;
-pub mod pin;
-pub mod selftest;
 
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -197,10 +195,41 @@ impl Ops {
 
     /// The UI rendered a frame now.
     pub fn frame_rendered(&self) {
-        self.last_frame_ms.store(crate::store::now_ms(), Ordering::Relaxed);
+        self.last_frame_ms.store(crate::clock::now_ms(), Ordering::Relaxed);
     }
 
     pub fn last_frame_ms(&self) -> Option<i64> {
         Some(self.last_frame_ms.load(Ordering::Relaxed)).filter(|&t| t > 0)
+    }
+}
+
+/// The daily counter names (`Store::count`, `Store::daily_counts`).
+pub mod counts {
+    /// A citizen started a 一件事 bundle.
+    pub const SESSIONS: &str = "sessions";
+    /// A case was committed to the outbox.
+    pub const SUBMISSIONS: &str = "submissions";
+    /// A document was printed.
+    pub const PRINTS: &str = "prints";
+    /// A device went into fault.
+    pub const FAULTS: &str = "faults";
+    /// A citizen pressed 帮办.
+    pub const HELP_CALLS: &str = "help_calls";
+    pub const RATING_1: &str = "rating_1";
+    pub const RATING_2: &str = "rating_2";
+    pub const RATING_3: &str = "rating_3";
+    pub const RATING_4: &str = "rating_4";
+    pub const RATING_5: &str = "rating_5";
+
+    /// 好差评 levels 1 (非常不满意) to 5 (非常满意), by level − 1.
+    pub const RATINGS: [&str; 5] = [RATING_1, RATING_2, RATING_3, RATING_4, RATING_5];
+
+    /// Every counter, in display order.
+    pub const ALL: [&str; 10] =
+        [SESSIONS, SUBMISSIONS, PRINTS, FAULTS, HELP_CALLS, RATING_1, RATING_2, RATING_3, RATING_4, RATING_5];
+
+    /// The counter of a rating level (1..=5).
+    pub fn rating(level: u8) -> Option<&'static str> {
+        RATINGS.get(usize::from(level).checked_sub(1)?).copied()
     }
 }

@@ -38,6 +38,8 @@ impl ProfileStore {
     pub fn open(db: &Path, sealer: Arc<Sealer>, lookup_key: [u8; 32]) -> Result<Self, ProfileError> {
         let conn = Connection::open(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // secure_delete is per connection: a deleted profile is overwritten here too.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(MIGRATION)?;
         Ok(Self { conn: Mutex::new(conn), sealer, lookup_key: zeroize::Zeroizing::new(lookup_key) })
     }
@@ -95,9 +97,30 @@ impl ProfileStore {
         Ok(())
     }
 
-    /// Deletes the citizen's record; true if there was one.
+    /// Deletes the citizen's record; true if there was one. The row is overwritten in
+    /// the database (secure_delete) and the WAL is truncated, so the sealed body is not
+    /// left in free pages or the log.
     pub fn delete(&self, id: &ProfileId) -> Result<bool, ProfileError> {
-        Ok(self.lock().execute("DELETE FROM profiles WHERE id_hash = ?1", [self.key(id)])? > 0)
+        let conn = self.lock();
+        let gone = conn.execute("DELETE FROM profiles WHERE id_hash = ?1", [self.key(id)])? > 0;
+        if gone {
+            // Busy readers only delay the truncation to the next checkpoint.
+            let _busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        }
+        Ok(gone)
+    }
+
+    /// Profiles in a database file, without the key (0 if there is no table yet): a lost
+    /// lookup key with rows waiting is refused at start, like the outbox key.
+    pub fn rows_in(db: &Path) -> Result<i64, ProfileError> {
+        let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let table: Option<String> = conn
+            .query_row("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'profiles'", [], |r| r.get(0))
+            .optional()?;
+        if table.is_none() {
+            return Ok(0);
+        }
+        Ok(conn.query_row("SELECT COUNT(*) FROM profiles", [], |r| r.get(0))?)
     }
 }
 

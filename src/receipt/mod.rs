@@ -50,26 +50,23 @@ pub fn intake_receipt(d: &ReceiptData, site: &Site, now: &str, due: &str) -> Doc
     for (i, m) in d.matters.iter().enumerate() {
         doc = doc.text(&format!("  {}. {}", i + 1, m));
     }
-    doc = doc.text(&format!("提交时间：{now}")).text(&format!("承诺时限：{} 个工作日内", d.promised_days)).text(
-        &format!(
-            "取件方式：{}",
-            match d.delivery {
-                Delivery::Window => format!("窗口领取（{}）", d.window),
-                Delivery::Post => format!("免费邮寄至 {}", d.post_address),
-            }
-        ),
-    );
+    doc = doc.text(&format!("提交时间：{now}")).text(&format!("承诺时限：{} 个工作日内", d.promised_days));
+    doc = match d.delivery {
+        Delivery::Window => doc.text(&format!("取件方式：窗口领取（{}）", d.window)),
+        // The address on a line of its own: it is what the citizen checks.
+        Delivery::Post => doc.text("取件方式：免费邮寄").text(&format!("邮寄地址：{}", d.post_address)),
+    };
     if !d.deferred.is_empty() {
         doc = doc.rule().styled(&format!("容缺受理：请于 {due} 前补交"), 1, Align::Left, true);
         for m in &d.deferred {
             doc = doc.text(&format!("  · {m}"));
         }
     }
-    let doc = doc.rule().text("下一步：部门审核后以短信通知您，").text("可扫描下方二维码随时查询进度。");
+    // One block: the printer breaks it to the paper's width.
+    let doc = doc.rule().text("下一步：部门审核后以短信通知您，可扫描下方二维码随时查询进度。");
     captioned_qr(doc, &progress_url(site.progress_url, &d.local_no), "扫码查询办理进度")
         .styled(&format!("终端：{}  {}", site.terminal_id, site.site), 1, Align::Left, false)
         .text(&format!("咨询电话：{}", site.help_phone))
-        .feed(3)
         .cut()
 }
 
@@ -90,8 +87,73 @@ pub fn notice(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site) 
     doc.rule()
         .text(&format!("办理地点：{}", n.window))
         .text(&format!("终端：{}  {}", site.terminal_id, site.site))
-        .feed(3)
         .cut()
+}
+
+/// The full notice on the platform, for the short one's QR.
+pub fn notice_url(base: &str, bundle_id: &str, selected: &[String]) -> String {
+    format!("{base}?bundle={bundle_id}&items={}", selected.join(","))
+}
+
+/// The short 一次性告知书 for 58 mm paper: the materials, the time limit and the phones,
+/// with a QR to the full notice on the platform (the whole text is over 40 cm there).
+/// None when the catalog names no page for the full notice.
+pub fn notice_short(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site) -> Option<Document> {
+    let n = cat.notice(bundle_id, selected)?;
+    if cat.notice_url.is_empty() {
+        return None;
+    }
+    let secs = n.sections();
+    let limits = secs.iter().find(|s| s.heading == "办理时限").and_then(|s| s.lines.first().cloned());
+    let mut doc = Document::new().title("一次性告知书").styled(&n.title, 1, Align::Center, true).rule().styled(
+        "请带齐以下材料",
+        1,
+        Align::Left,
+        true,
+    );
+    for m in n.materials.iter().filter(|m| !m.how.starts_with("电子证照")) {
+        doc = doc.text(&format!("· {}：{}，{}", m.name, m.counts, m.how));
+    }
+    // Electronic certificates are fetched by the platform: one line says so.
+    let ecert: Vec<&str> =
+        n.materials.iter().filter(|m| m.how.starts_with("电子证照")).map(|m| m.name.as_str()).collect();
+    if !ecert.is_empty() {
+        doc = doc.text(&format!("免提交（电子证照）：{}", ecert.join("、")));
+    }
+    doc = doc.rule().styled("办理时限", 1, Align::Left, true).text(&limits.unwrap_or_default());
+    doc = doc.rule().styled("部门咨询电话", 1, Align::Left, true);
+    let mut phones: Vec<String> = Vec::new();
+    let mut supervise: Vec<&str> = Vec::new();
+    for m in &n.matters {
+        let line = format!("{} {}", m.department, m.phone);
+        if !phones.contains(&line) {
+            phones.push(line);
+        }
+        if !supervise.contains(&m.supervise_phone.as_str()) {
+            supervise.push(&m.supervise_phone);
+        }
+    }
+    for l in &phones {
+        doc = doc.text(l);
+    }
+    doc = doc.text(&format!("监督投诉：{}", supervise.join("、")));
+    let doc = doc.rule().text(&format!("办理地点：{}", n.window)).text("条件、流程、收费、依据等完整内容：");
+    let doc = captioned_qr(doc, &notice_url(&cat.notice_url, bundle_id, selected), "扫码查看完整告知书")
+        .text(&format!("终端：{}  {}", site.terminal_id, site.site))
+        .text(&format!("咨询电话：{}", site.help_phone))
+        .cut();
+    Some(doc)
+}
+
+/// The notice for the paper in the printer: the short one on 58 mm (when the catalog
+/// has the full one online), the whole text on wider paper.
+pub fn notice_for_paper(cat: &Catalog, bundle_id: &str, selected: &[String], site: &Site, paper_mm: u32) -> Document {
+    if paper_mm <= 58 {
+        if let Some(doc) = notice_short(cat, bundle_id, selected, site) {
+            return doc;
+        }
+    }
+    notice(cat, bundle_id, selected, site)
 }
 
 /// 容缺补正告知书: what is missing, by when, and the commitment the citizen made.
@@ -113,11 +175,10 @@ pub fn deferral_notice(d: &ReceiptData, site: &Site, now: &str, due: &str) -> Do
         .text(&format!("也可在“{}”手机App上传电子版。", site.online_app))
         .rule()
         .styled("申请人承诺", 1, Align::Left, true)
-        .text("本人承诺所填信息真实，并在期限内补齐上述材料；")
+        .text("本人承诺所填信息真实，并按期补齐上述材料；")
         .text("逾期未补齐的，同意按不予受理处理。");
     captioned_qr(doc, &progress_url(site.progress_url, &d.local_no), "扫码查询办理进度")
         .text(&format!("咨询电话：{}", site.help_phone))
-        .feed(3)
         .cut()
 }
 
@@ -140,16 +201,16 @@ pub fn progress_slip(
     }
     let doc = doc
         .styled(&format!("当前状态：{status}"), 2, Align::Left, true)
-        .text("收件 → 受理 → 办理 → 办结 → 送达")
+        .text("收件 → 受理 → 办结 → 寄出/待领取")
         .text(&format!("查询时间：{now}"));
     captioned_qr(doc, &progress_url(site.progress_url, local_no), "扫码查看最新进度")
         .text(&format!("终端：{}  {}", site.terminal_id, site.site))
-        .feed(3)
         .cut()
 }
 
-/// The four documents with sample data, for docs/receipts and the printer's test page.
-pub fn samples(cat: &Catalog, site: &Site) -> Vec<(&'static str, Document)> {
+/// The four documents with sample data as printed on `paper_mm` paper, for
+/// docs/receipts and the printer's test page.
+pub fn samples(cat: &Catalog, site: &Site, paper_mm: u32) -> Vec<(&'static str, Document)> {
     let b = cat.bundle("newborn").expect("seed catalog has the newborn bundle");
     let names: Vec<String> = b.default_selected.iter().filter_map(|c| cat.matter(c)).map(|m| m.name.clone()).collect();
     let d = ReceiptData {
@@ -164,11 +225,14 @@ pub fn samples(cat: &Catalog, site: &Site) -> Vec<(&'static str, Document)> {
         name_masked: crate::journey::mask_name_for_paper("张晓𠮷"),
         post_address: crate::journey::mask_address("河南省新乡市红旗区平原路100号"),
     };
-    let now = "2026-11-21 10:30";
-    let due = date_zh("2026-11-27");
+    // Friday 2026-09-25 (中秋) and the 国庆 week are in the span: 5 working days after
+    // Thursday 09-24 is 10-09.
+    let now = "2026-09-24 10:30";
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 24).unwrap_or_default();
+    let due = date_zh(&cat.calendar().due_date(day, site.deferral_days).format("%Y-%m-%d").to_string());
     vec![
         ("intake-receipt", intake_receipt(&d, site, now, &due)),
-        ("notice", notice(cat, "newborn", &b.default_selected, site)),
+        ("notice", notice_for_paper(cat, "newborn", &b.default_selected, site, paper_mm)),
         ("deferral-notice", deferral_notice(&d, site, now, &due)),
         ("progress-slip", progress_slip(&d.local_no, Some("XX202600000042"), "受理", &names, site, now)),
     ]
@@ -209,7 +273,7 @@ mod tests {
             "XX0001-000007",
             "预防接种证办理",
             "本人银行卡",
-            "免费邮寄至 河南省新乡市卫滨区胜利路***",
+            "取件方式：免费邮寄\n邮寄地址：河南省新乡市卫滨区胜利路***",
             "请于 2026年11月27日 前补交",
             "申请人：张*𠮷",
             "扫码查询办理进度",
@@ -237,7 +301,7 @@ mod tests {
     #[test]
     fn every_qr_has_a_caption_under_it() {
         let cat = Catalog::seed();
-        for (name, doc) in samples(&cat, &site()) {
+        for (name, doc) in [58, 80].into_iter().flat_map(|mm| samples(&cat, &site(), mm)) {
             for (i, b) in doc.blocks.iter().enumerate() {
                 if matches!(b, kiosk_hardware::printer::Block::Qr { .. }) {
                     let next = doc.blocks.get(i + 1);
@@ -253,12 +317,13 @@ mod tests {
     #[test]
     fn samples_cover_the_four_documents() {
         let cat = Catalog::seed();
-        let all = samples(&cat, &site());
+        let all = samples(&cat, &site(), 80);
         let titles: Vec<String> =
             all.iter().map(|(_, d)| d.plain_text().lines().next().unwrap_or("").to_string()).collect();
         assert_eq!(titles, ["收件回执", "一次性告知书", "容缺补正告知书", "办件进度查询单"]);
         assert!(all[2].1.plain_text().contains("本人银行卡"));
-        assert!(all[2].1.plain_text().contains("请于 2026年11月27日 前补交"));
+        // 5 working days from Thursday 2026-09-24 over 中秋 and 国庆 (10-10 is a 调休 Saturday).
+        assert!(all[2].1.plain_text().contains("请于 2026年10月09日 前补交"), "{}", all[2].1.plain_text());
     }
 
     #[test]
@@ -294,7 +359,7 @@ mod tests {
         let cat = Catalog::seed();
         for b in &cat.bundles {
             let doc = notice(&cat, &b.id, &b.matters, &site());
-            for cols in [32, 48] {
+            for cols in [29, 32, 45, 48] {
                 for line in doc.printed_text(cols).lines() {
                     assert!(
                         !line.starts_with(['。', '，', '、', '；', '：', '）', '》', '”']),
@@ -303,6 +368,58 @@ mod tests {
                     );
                     assert!(!line.ends_with(['（', '《', '“']), "{}/{cols}: {line}", b.id);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn short_notice_on_58mm_keeps_materials_limits_phones_and_points_to_the_full_one() {
+        let cat = Catalog::seed();
+        for b in &cat.bundles {
+            let sel = &b.default_selected;
+            let full = notice_for_paper(&cat, &b.id, sel, &site(), 80);
+            let short = notice_for_paper(&cat, &b.id, sel, &site(), 58);
+            assert_eq!(full, notice(&cat, &b.id, sel, &site()), "{}: 80 mm keeps the whole text", b.id);
+            let (ft, st) = (full.printed_text(45), short.printed_text(29));
+            let n = cat.notice(&b.id, sel).unwrap();
+            for m in &n.materials {
+                assert!(short.plain_text().contains(&m.name), "{}: {} missing", b.id, m.name);
+            }
+            assert!(st.contains("办理时限") && st.contains("部门咨询电话") && st.contains("监督投诉"), "{}", b.id);
+            for m in &n.matters {
+                assert!(short.plain_text().contains(&format!("{} {}", m.department, m.phone)), "{}", b.id);
+            }
+            assert!(!st.contains("设定依据") && !st.contains("办理流程"), "{}: {st}", b.id);
+            let url = format!("https://zwfw.example.gov.cn/guide?bundle={}&items={}", b.id, sel.join(","));
+            assert!(short.blocks.contains(&kiosk_hardware::printer::Block::Qr { data: url }), "{}", b.id);
+            assert!(st.contains("扫码查看完整告知书"), "{}", b.id);
+            assert!(st.lines().count() * 2 < ft.lines().count() * 3, "{}: short is shorter", b.id);
+        }
+        // A catalog without the page online prints the whole text on 58 mm too.
+        let mut bare = Catalog::seed();
+        bare.notice_url.clear();
+        let b = bare.bundle("newborn").unwrap();
+        assert_eq!(
+            notice_for_paper(&bare, "newborn", &b.default_selected, &site(), 58),
+            notice(&bare, "newborn", &b.default_selected, &site())
+        );
+    }
+
+    /// Measured on paper: every whole-bundle notice on 58 mm, as the virtual printer
+    /// renders the driver's bytes (it was 43 cm for 新生儿出生 with the whole text).
+    #[cfg(feature = "demo")]
+    #[test]
+    fn whole_bundle_notices_on_58mm_paper_are_short() {
+        use kiosk_hardware::printer::{encode_job, render_receipts, PrinterProfile};
+        let cat = Catalog::seed();
+        let p = PrinterProfile::generic(58);
+        let mm = |doc: &Document| render_receipts(&encode_job(doc, &p), p.dots)[0].height * 254 / 10 / p.dpi;
+        for b in &cat.bundles {
+            let short = mm(&notice_for_paper(&cat, &b.id, &b.matters, &site(), 58));
+            assert!(short <= 250, "{}: {short} mm", b.id);
+            if b.id == "newborn" {
+                let full = mm(&notice(&cat, &b.id, &b.matters, &site()));
+                assert!(full > 400 && short < 200, "newborn: {full} mm -> {short} mm");
             }
         }
     }

@@ -50,11 +50,20 @@ pub fn test_page(terminal_id: &str, profile_name: &str, profile: &PrinterProfile
         .text(&format!("字库：{RARE_ROM}"))
         .text(&format!("点阵：{RARE_RASTER}"))
         .rule()
-        .styled(&format!("可打印宽度：{} 点 / {} 列", profile.dots, profile.columns), 1, Align::Left, true)
-        .text(&column_ruler(profile.columns))
+        .styled(
+            &format!(
+                "可打印宽度：{} 点 / {} 列（两侧各留 {} mm）",
+                profile.print_dots(),
+                profile.print_columns(),
+                profile.side_margin_mm
+            ),
+            1,
+            Align::Left,
+            true,
+        )
+        .text(&column_ruler(profile.print_columns()))
         .push(dot_ruler(profile))
-        .text("标尺两端都应完整可见。")
-        .feed(3)
+        .text("标尺两端都应完整可见，两侧留白。")
         .cut();
     TestPage { doc, native_qr, raster_qr }
 }
@@ -70,20 +79,20 @@ pub fn column_ruler(columns: u32) -> String {
         .collect()
 }
 
-/// A QR drawn here (4-module quiet zone), centred on a strip as wide as the paper.
+/// A QR drawn here (4-module quiet zone), centred on a strip as wide as the print area.
 fn raster_qr_block(data: &str, profile: &PrinterProfile) -> Block {
     let modules = qrcode::QrCode::new(data.as_bytes()).map_or(25, |c| c.width() as u32);
-    let module = u32::from(qr_module_size(modules, profile.dots)).min(6);
+    let module = u32::from(qr_module_size(modules, profile.print_dots())).min(6);
     let Some(qr) = qr_bitmap(data, module) else { return Block::Feed(1) };
-    let mut strip = Bitmap::new(profile.dots, qr.h);
-    strip.blit(&qr, profile.dots.saturating_sub(qr.w) / 2, 0);
+    let mut strip = Bitmap::new(profile.print_dots(), qr.h);
+    strip.blit(&qr, profile.print_dots().saturating_sub(qr.w) / 2, 0);
     Block::Image { width: strip.w, height: strip.h, bits: strip.pack() }
 }
 
-/// Ticks every millimetre across the printable width (longer every 5 and 10 mm) and a
+/// Ticks every millimetre across the print area (longer every 5 and 10 mm) and a
 /// bar at each edge: a printer that loses dots at a side shows a cut-off bar.
 fn dot_ruler(profile: &PrinterProfile) -> Block {
-    let (w, h) = (profile.dots, 40);
+    let (w, h) = (profile.print_dots(), 40);
     let mut img = Bitmap::new(w, h);
     for y in 0..h {
         for x in [0, 1, w - 2, w - 1] {
@@ -140,13 +149,14 @@ mod tests {
     fn page_fits_every_shipped_profile() {
         for p in PrinterProfile::builtin() {
             let page = test_page("XX-0001", &p.name, &p, "2026-03-01 10:00:00");
-            assert_eq!(column_ruler(p.columns).len(), p.columns as usize);
-            let text = page.doc.printed_text(p.columns);
+            let cols = p.print_columns();
+            assert_eq!(column_ruler(cols).len(), cols as usize);
+            let text = page.doc.printed_text(cols);
             // Long model names wrap (a space at the break is dropped).
             let flat = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
             assert!(text.contains("打印测试页") && flat(&text).contains(&flat(&p.name)), "{text}");
-            // The ruler is one printed line, exactly as wide as the paper.
-            assert!(text.lines().any(|l| l == column_ruler(p.columns)), "{text}");
+            // The ruler is one printed line, exactly as wide as the print area.
+            assert!(text.lines().any(|l| l == column_ruler(cols)), "{text}");
             assert!(text.contains("XX-0001"), "{text}");
             assert!(page.doc.blocks.contains(&Block::Qr { data: page.native_qr.clone() }));
             let images: Vec<(u32, u32)> = page
@@ -159,7 +169,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(images.len(), 2, "{}", p.id);
-            assert!(images.iter().all(|(w, _)| *w == p.dots), "{}: {images:?}", p.id);
+            assert!(images.iter().all(|(w, _)| *w == p.print_dots()), "{}: {images:?}", p.id);
             assert_eq!(page.doc.blocks.last(), Some(&Block::Cut));
             assert_ne!(page.native_qr, page.raster_qr);
         }

@@ -22,6 +22,10 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
                 t.cancel();
             }
         }
+        Effect::VerifyEId(code) => super::eid::verify(sh, code),
+        Effect::ReadQr(on) => super::progress::read_qr(sh, on),
+        Effect::ProgressLookup(q) => super::progress::lookup(sh, q),
+        Effect::PrintProgress(c) => super::progress::print_slip(sh, &c),
         Effect::Capture { slot, material_key } => capture(sh, slot, material_key),
         Effect::EnqueueCase(draft) => enqueue(sh, *draft),
         Effect::PrintReceipt(data) => {
@@ -29,7 +33,7 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
             let clock = crate::clock::now(sh.services.terminal.tz);
             let now = clock.format("%Y-%m-%d %H:%M").to_string();
             // The same date the case's commitment carries to the platform.
-            let due = due_date(clock.date_naive(), sh.services.terminal.deferral_days);
+            let due = due_date(sh, clock.date_naive());
             let due = receipt::date_zh(&due);
             let mut jobs = vec![(receipt::intake_receipt(&data, &site, &now, &due), true)];
             if !data.deferred.is_empty() {
@@ -38,14 +42,26 @@ pub(crate) fn execute(sh: &Arc<Shared>, effect: Effect) {
             print(sh, jobs);
         }
         Effect::PrintNotice { bundle_id, selected } => {
-            let doc = receipt::notice(&sh.services.catalog.current(), &bundle_id, &selected, &site(sh));
-            print(sh, vec![(doc, false)]);
+            // The paper decides the version (short on 58 mm); asked off the async threads,
+            // as a running job holds the printer.
+            let sh = sh.clone();
+            tokio::task::spawn_blocking(move || {
+                let paper = sh.devices.printer.lock().unwrap_or_else(|e| e.into_inner()).printer_profile();
+                let paper_mm = paper.map_or(80, |p| p.paper_mm);
+                let cat = sh.services.catalog.current();
+                let doc = receipt::notice_for_paper(&cat, &bundle_id, &selected, &site(&sh), paper_mm);
+                print(&sh, vec![(doc, false)]);
+            });
         }
         Effect::StoreRating(r) => store_rating(sh, r),
         Effect::Audit { kind, detail } => {
-            if let Err(e) = sh.services.store.audit(kind, &detail) {
-                tracing::error!(error = %e, "audit write failed");
-            }
+            // Off the journey loop: a slow disk must not hold the next event.
+            let sh = sh.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = sh.services.store.audit(kind, &detail) {
+                    tracing::error!(error = %e, "audit write failed");
+                }
+            });
         }
         Effect::ProfileLookup(_) | Effect::ProfileLoad(_) | Effect::ProfileSave(..) | Effect::ProfileDelete(_) => {
             profile(sh, effect)
@@ -236,12 +252,19 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
         matter_codes: d.matter_codes.clone(),
         applicant: ApplicantDto {
             name: d.applicant.name.clone(),
-            id_type: "111".into(),
+            // The code comes from the terminal's table, never from here.
+            id_type: sh.services.terminal.id_types.code(d.applicant.doc.kind).to_string(),
             id_number: d.applicant.id_number.clone(),
             sex: d.applicant.sex.clone(),
             birth_date: d.applicant.birth_date.clone(),
             address: d.applicant.address.clone(),
             phone: d.phone.clone(),
+            identity_source: d.applicant.doc.source,
+            pass_number: d.applicant.doc.pass_number.clone(),
+            issue_count: d.applicant.doc.issue_count.clone(),
+            name_en: d.applicant.doc.name_en.clone(),
+            nationality: d.applicant.doc.nationality.clone(),
+            renewal_count: d.applicant.doc.renewal_count.clone(),
         },
         delivery: match d.delivery {
             Delivery::Window => "window".into(),
@@ -277,10 +300,7 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
                 let png = crate::signature::to_png(strokes).ok()?;
                 Some(CommitmentDto {
                     material_key: key.clone(),
-                    due_date: due_date(
-                        crate::clock::now(sh.services.terminal.tz).date_naive(),
-                        sh.services.terminal.deferral_days,
-                    ),
+                    due_date: due_date(sh, crate::clock::now(sh.services.terminal.tz).date_naive()),
                     signature_png: b64.encode(png),
                 })
             })
@@ -306,19 +326,11 @@ fn case_submission(sh: &Shared, d: &CaseDraft, local_no: &str) -> CaseSubmission
     }
 }
 
-/// The date `days` working days after `from` (weekends skipped; public holidays are
-/// the platform's to adjust), as YYYY-MM-DD.
-fn due_date(from: chrono::NaiveDate, days: u32) -> String {
-    use chrono::Datelike;
-    let mut d = from;
-    let mut left = days;
-    while left > 0 {
-        d = d.succ_opt().unwrap_or(d);
-        if d.weekday().number_from_monday() <= 5 {
-            left -= 1;
-        }
-    }
-    d.format("%Y-%m-%d").to_string()
+/// The 容缺 deadline, YYYY-MM-DD: `terminal.deferral_days` working days after `today`
+/// by the catalog's holiday calendar (the receipt and the commitment use this one).
+fn due_date(sh: &Shared, today: chrono::NaiveDate) -> String {
+    let days = sh.services.terminal.deferral_days;
+    sh.services.catalog.current().calendar().due_date(today, days).format("%Y-%m-%d").to_string()
 }
 
 /// Queues the case under a deadline: committed in time, the citizen gets the receipt;
@@ -331,11 +343,14 @@ fn enqueue(sh: &Arc<Shared>, draft: CaseDraft) {
             tokio::time::sleep(sh.services.terminal.submit_deadline).await;
             if gate.try_abandon() {
                 tracing::error!("case write passed its deadline; rolled back");
-                let _ = sh
-                    .services
-                    .store
-                    .raise_alert("storage", "存储写入超时：一件申请未能保存（未提交） / case write timed out");
+                // The citizen first: the alert is a write to the same stalled disk.
                 send(&sh, Event::QueueFailed(NOT_SUBMITTED.into()));
+                tokio::task::spawn_blocking(move || {
+                    let _ = sh
+                        .services
+                        .store
+                        .raise_alert("storage", "存储写入超时：一件申请未能保存（未提交） / case write timed out");
+                });
             }
         });
     }
@@ -364,7 +379,8 @@ fn enqueue(sh: &Arc<Shared>, draft: CaseDraft) {
                 tracing::error!(error = %e, "case could not be queued");
                 // The transaction was not committed; tell the citizen unless the deadline did.
                 if gate.fail() {
-                    send(&sh, Event::QueueFailed(format!("{NOT_SUBMITTED}（{e}）")));
+                    // The citizen gets plain words; the error is in the log and the alert.
+                    send(&sh, Event::QueueFailed(NOT_SUBMITTED.into()));
                 }
             }
         }
@@ -376,7 +392,7 @@ const NOT_SUBMITTED: &str = "申请未能保存，未提交任何材料，请稍
 
 /// Prints documents in order on one blocking task; the flag marks the receipt, whose
 /// outcome the journey shows.
-fn print(sh: &Arc<Shared>, jobs: Vec<(Document, bool)>) {
+pub(super) fn print(sh: &Arc<Shared>, jobs: Vec<(Document, bool)>) {
     let sh = sh.clone();
     tokio::task::spawn_blocking(move || {
         for (doc, is_receipt) in jobs {
@@ -431,20 +447,4 @@ fn store_rating(sh: &Arc<Shared>, r: crate::journey::RatingRecord) {
             Err(e) => tracing::error!(error = %e, "rating not stored"),
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::due_date;
-    use chrono::NaiveDate;
-
-    #[test]
-    fn due_dates_skip_weekends() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        // Friday + 5 working days = next Friday; Wednesday + 5 = next Wednesday.
-        assert_eq!(due_date(d(2026, 11, 20), 5), "2026-11-27");
-        assert_eq!(due_date(d(2026, 11, 18), 5), "2026-11-25");
-        // Saturday + 1 = Monday.
-        assert_eq!(due_date(d(2026, 11, 21), 1), "2026-11-23");
-    }
 }

@@ -3,9 +3,13 @@
 //! builds its view from that) and executes the effects on tokio.
 //! Blocking device calls run on tokio's blocking pool, never on the UI thread.
 
+pub mod chime;
 mod effects;
+mod eid;
 pub mod monitor;
 pub mod ops;
+mod progress;
+pub mod selftest;
 
 use crate::catalog::CatalogCell;
 use crate::journey::{self, Ctx, Event, State, Timing};
@@ -54,6 +58,8 @@ pub struct TerminalInfo {
     pub deferral_days: u32,
     pub timing: Timing,
     pub rating: RatingMapping,
+    /// 证件类型代码 per card kind, for cases.
+    pub id_types: crate::identity::IdTypes,
     /// Times on screens and receipts.
     pub tz: chrono_tz::Tz,
     /// How long the durable write behind 提交 may take.
@@ -96,13 +102,13 @@ pub struct Services {
     /// Live facts for the heartbeat, `diag status` and the host screens.
     pub ops: Arc<crate::ops::Ops>,
     /// The maintenance PINs; None when they cannot be read (the entry then says so).
-    pub pins: Option<Arc<crate::ops::pin::Pins>>,
+    pub pins: Option<Arc<crate::pin::Pins>>,
     /// The platform, for 帮办 calls; None in tests without one.
     pub client: Option<crate::intake::IntakeClient>,
     /// The local chime for 帮办 calls.
-    pub chime: Arc<dyn crate::ops::chime::Chime>,
+    pub chime: Arc<dyn crate::runtime::chime::Chime>,
     /// What the self-tests need besides the devices.
-    pub selftest: crate::ops::selftest::Facts,
+    pub selftest: crate::runtime::selftest::Facts,
     /// What the technician's pages show that does not change while running.
     pub facts: MaintFacts,
     /// 手写: the recognizer, opened when the 手写 tab is first used.
@@ -170,6 +176,8 @@ pub(crate) struct Shared {
     pub reading: Mutex<Option<CancellationToken>>,
     /// Cancels the scanner's live preview; Some while it runs.
     pub preview: Mutex<Option<CancellationToken>>,
+    /// Cancels the camera's QR reader (`Effect::ReadQr`); Some while it runs.
+    pub qr: Mutex<Option<CancellationToken>>,
     /// The last snapshot published, so preview frames can be sent between events.
     pub last: Mutex<Option<Snapshot>>,
     pub sink: ViewSink,
@@ -221,6 +229,7 @@ pub fn start(
         scans: Mutex::new(HashMap::new()),
         reading: Mutex::new(None),
         preview: Mutex::new(None),
+        qr: Mutex::new(None),
         last: Mutex::new(None),
         sink,
     });

@@ -169,21 +169,28 @@ pub async fn run(
             let Ok(now) = tokio::task::spawn_blocking(move || probe(&d, &prev)).await else { continue };
             now
         };
-        for change in last.changes(&now) {
-            tracing::warn!(alert = "device_state", %change, "device state changed");
-            let _ = store.audit("device_state", &change);
-            // A device that went wrong is for the host; a recovery only in the audit.
-            if !change.starts_with("paper") && !change.ends_with("→ ok") {
-                let _ = store.raise_alert("device_state", &alert_text(&change));
-            }
-        }
-        if matches!(now.paper, PaperState::NearEnd | PaperState::Out) && now.paper != last.paper {
-            let msg = if now.paper == PaperState::Out {
-                "打印纸已用完，请换纸"
-            } else {
-                "打印纸将用完，请尽快换纸"
-            };
-            let _ = store.raise_alert(super::ops::PAPER_ALERT, msg);
+        let changes = last.changes(&now);
+        let paper = (matches!(now.paper, PaperState::NearEnd | PaperState::Out) && now.paper != last.paper)
+            .then_some(now.paper == PaperState::Out);
+        if !changes.is_empty() || paper.is_some() {
+            // Audit and alerts on the blocking pool: a slow disk never holds this loop.
+            let store = store.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                for change in changes {
+                    tracing::warn!(alert = "device_state", %change, "device state changed");
+                    let _ = store.audit("device_state", &change);
+                    // A device that went wrong is for the host; a recovery only in the audit.
+                    if !change.starts_with("paper") && !change.ends_with("→ ok") {
+                        let _ = store.raise_alert("device_state", &alert_text(&change));
+                    }
+                }
+                if let Some(out) = paper {
+                    let msg =
+                        if out { "打印纸已用完，请换纸" } else { "打印纸将用完，请尽快换纸" };
+                    let _ = store.raise_alert(super::ops::PAPER_ALERT, msg);
+                }
+            })
+            .await;
         }
         if now != last {
             let _ = tx.send(Event::DevicesChecked(now.clone()));

@@ -7,8 +7,8 @@ use crate::journey::{
     AlertLine, CallLine, Effect, Event, MaintAction, MaintData, OutOfService, PinRefusal, Role, SelfTestKind,
 };
 use crate::ops::audit::{AuditEvent, Outcome};
-use crate::ops::pin::PinError;
 use crate::ops::Actor;
+use crate::pin::PinError;
 use crate::store::{counts, Store};
 use std::sync::Arc;
 
@@ -101,7 +101,7 @@ fn call_staff(sh: &Arc<Shared>, screen: &'static str) {
             tracing::error!("help call could not be recorded");
             return;
         };
-        sh.services.chime.play(crate::ops::chime::Cue::HelpCall);
+        sh.services.chime.play(crate::runtime::chime::Cue::HelpCall);
         super::send(&sh, Event::StaffCalled);
         let t = &sh.services.terminal;
         let req = kiosk_api::wire::HelpCallRequest {
@@ -173,7 +173,7 @@ pub fn saved_service(store: &Store) -> Option<OutOfService> {
 fn self_test(sh: &Arc<Shared>, kind: SelfTestKind, by: Role) {
     let sh = sh.clone();
     tokio::spawn(async move {
-        let report = crate::ops::selftest::run(kind, sh.devices.clone(), sh.services.selftest.clone()).await;
+        let report = crate::runtime::selftest::run(kind, sh.devices.clone(), sh.services.selftest.clone()).await;
         let outcome = if report.ok { Outcome::Ok } else { Outcome::Failed };
         let _ = sh.services.store.audit_event(AuditEvent::selftest(kind), by.into(), outcome, &report.summary);
         super::send(&sh, Event::SelfTestDone(Box::new(report)));

@@ -10,36 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The daily counter names (`Store::count`, `Store::daily_counts`).
-pub mod counts {
-    /// A citizen started a 一件事 bundle.
-    pub const SESSIONS: &str = "sessions";
-    /// A case was committed to the outbox.
-    pub const SUBMISSIONS: &str = "submissions";
-    /// A document was printed.
-    pub const PRINTS: &str = "prints";
-    /// A device went into fault.
-    pub const FAULTS: &str = "faults";
-    /// A citizen pressed 帮办.
-    pub const HELP_CALLS: &str = "help_calls";
-    pub const RATING_1: &str = "rating_1";
-    pub const RATING_2: &str = "rating_2";
-    pub const RATING_3: &str = "rating_3";
-    pub const RATING_4: &str = "rating_4";
-    pub const RATING_5: &str = "rating_5";
-
-    /// 好差评 levels 1 (非常不满意) to 5 (非常满意), by level − 1.
-    pub const RATINGS: [&str; 5] = [RATING_1, RATING_2, RATING_3, RATING_4, RATING_5];
-
-    /// Every counter, in display order.
-    pub const ALL: [&str; 10] =
-        [SESSIONS, SUBMISSIONS, PRINTS, FAULTS, HELP_CALLS, RATING_1, RATING_2, RATING_3, RATING_4, RATING_5];
-
-    /// The counter of a rating level (1..=5).
-    pub fn rating(level: u8) -> Option<&'static str> {
-        RATINGS.get(usize::from(level).checked_sub(1)?).copied()
-    }
-}
+pub use crate::ops::counts;
 
 /// A host alert. While open (not acknowledged), a repeat of the same kind and message
 /// counts up instead of adding a row.
@@ -99,7 +70,7 @@ pub struct AuditRow {
     pub detail: String,
 }
 
-/// The maintenance entry's wrong-PIN count and lock (see `ops::pin`).
+/// The maintenance entry's wrong-PIN count and lock (see `crate::pin`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PinLockout {
     /// Wrong PINs in a row since the last right one (or the last lock).
@@ -363,7 +334,7 @@ impl Store {
 
     // --- maintenance PIN lockout ---------------------------------------------------
 
-    /// The wrong-PIN count and lock of an entry (`ops::pin` uses one scope for both roles).
+    /// The wrong-PIN count and lock of an entry (`crate::pin` uses one scope for both roles).
     pub fn pin_lockout(&self, scope: &str) -> Result<PinLockout, StoreError> {
         let row: Option<(i64, i64)> = self
             .lock()

@@ -33,6 +33,7 @@ pub fn apply(app: &AppWindow, v: &super::View) {
     }
     set(g.get_step(), v.step, |x| g.set_step(x));
     set(g.get_back_enabled(), v.back_enabled, |x| g.set_back_enabled(x));
+    set(g.get_nav_locked(), v.nav_locked, |x| g.set_nav_locked(x));
     countdown(app, v.idle_left);
     set(g.get_show_countdown(), v.show_countdown, |x| g.set_show_countdown(x));
     set_str(g.get_notice(), &v.notice, |x| g.set_notice(x));
@@ -66,5 +67,6 @@ pub fn screen_id(s: Screen) -> ScreenId {
         Screen::InactivityWarning => ScreenId::IdleWarning,
         Screen::OutOfService => ScreenId::OutOfService,
         Screen::Maintenance => ScreenId::Maintenance,
+        Screen::Progress => ScreenId::Progress,
     }
 }

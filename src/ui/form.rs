@@ -40,6 +40,7 @@ pub fn apply(app: &AppWindow, v: &super::View) {
     set_str(g.get_auto_summary(), &v.auto_summary, |x| g.set_auto_summary(x));
     sync_rows(g.get_fields(), &v.fields, |m| g.set_fields(m));
     set_str(g.get_phone(), &v.phone, |x| g.set_phone(x));
+    set(g.get_phone_missing(), v.phone_missing, |x| g.set_phone_missing(x));
     set(g.get_delivery(), v.delivery, |x| g.set_delivery(x));
     set(g.get_profile(), v.profile, |x| g.set_profile(x));
     set(g.get_profile_exists(), v.profile_exists, |x| g.set_profile_exists(x));

@@ -11,9 +11,11 @@ mod editor;
 mod form;
 mod guide;
 mod help;
+mod icons;
 pub mod lines;
 mod maint;
 mod materials;
+mod progress;
 mod rating;
 mod receipt;
 mod review;
@@ -26,6 +28,7 @@ slint::include_modules!();
 use crate::journey::Event;
 use crate::runtime::EventTx;
 pub use maint::MaintView;
+pub use progress::ProgressView;
 pub use sink::{Differ, UiSink, Update};
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 pub use view::View;
@@ -67,6 +70,7 @@ pub fn apply(app: &AppWindow, v: &View) {
     rating::apply(app, v);
     help::apply(app, v);
     maint::apply(app, v);
+    progress::apply(app, v);
 }
 
 /// Wires every adapter's callbacks to the journey.
@@ -82,6 +86,7 @@ pub fn connect(app: &AppWindow, tx: EventTx) {
     rating::connect(app, &tx);
     help::connect(app, &tx);
     maint::connect(app, &tx);
+    progress::connect(app, &tx);
 }
 
 /// The runtime's sink for this window: snapshots in, the changes applied on the UI thread.
@@ -93,6 +98,7 @@ pub fn sink(app: &AppWindow, terminal: &crate::config::Terminal) -> UiSink {
 pub fn set_terminal(app: &AppWindow, t: &crate::config::Terminal) {
     chrome::set_site(app, &t.site());
     help::set_terminal(app, &t.help_phone, &t.id);
+    progress::set_terminal(app, &t.id);
     maint::set_terminal(app, &t.centre);
 }
 
@@ -166,6 +172,3 @@ fn sync_strings(shown: ModelRc<SharedString>, rows: &[String], install: impl FnO
     let rows: Vec<SharedString> = rows.iter().map(|r| r.as_str().into()).collect();
     sync_rows(shown, &rows, install);
 }
-
-#[cfg(all(test, feature = "demo"))]
-mod tests;

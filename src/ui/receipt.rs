@@ -19,4 +19,5 @@ pub fn apply(app: &AppWindow, v: &super::View) {
     }
     set_str(g.get_print_status(), &v.print_status, |x| g.set_print_status(x));
     set(g.get_print_failed(), v.print_failed, |x| g.set_print_failed(x));
+    set(g.get_no_card(), v.no_card, |x| g.set_no_card(x));
 }

@@ -1,5 +1,5 @@
 //! StartAdapter: the attract screen and the home screen (category tabs, bundle tiles,
-//! the pinyin-initials search).
+//! the 单项事项 tab, the pinyin-initials search).
 
 use super::view::category_of;
 use super::{send, set, set_str, sync_rows, AppWindow, StartAdapter};
@@ -12,7 +12,9 @@ pub fn connect(app: &AppWindow, tx: &EventTx) {
     let t = tx.clone();
     g.on_start(move || send(&t, Event::Tap));
     let t = tx.clone();
-    g.on_select_category(move |c| send(&t, Event::HomeCategory(category_of(c))));
+    g.on_select_category(move |c| {
+        send(&t, category_of(c).map_or(Event::HomeSingles, Event::HomeCategory));
+    });
     let t = tx.clone();
     g.on_select_bundle(move |id| send(&t, Event::StartBundle(id.to_string())));
     let t = tx.clone();
@@ -48,6 +50,8 @@ pub fn apply(app: &AppWindow, v: &super::View) {
     set_str(g.get_search_query(), &v.search_query, |x| g.set_search_query(x));
     sync_rows(g.get_hits(), &v.hits, |m| g.set_hits(m));
     set_str(g.get_search_hint(), &v.search_hint, |x| g.set_search_hint(x));
+    set(g.get_singles_open(), v.singles_open, |x| g.set_singles_open(x));
+    sync_rows(g.get_singles(), &v.singles, |m| g.set_singles(m));
 }
 
 #[cfg(test)]

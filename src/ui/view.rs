@@ -9,9 +9,9 @@ use crate::journey::{Device, PrintState, ProfileOffer, Screen, SlotState, State,
 use crate::rating::{BAD_REASONS, LEVELS};
 use crate::ui::{
     BundleTile, CategoryTab, ChoiceRow, DeliveryChoice, FieldRow, HomeCategory, MaterialRow, MaterialState, MatterRow,
-    ProfilePrompt, ReasonRow, SearchHit, Section,
+    ProfilePrompt, ReasonRow, SearchHit, Section, SingleRow,
 };
-use kiosk_hardware::pii::mask_id;
+use kiosk_hardware::pii::{mask_id, mask_phone};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct View {
@@ -20,6 +20,8 @@ pub struct View {
     pub elder: bool,
     pub step: i32,
     pub back_enabled: bool,
+    /// The durable write runs: 返回, 首页 and 帮助 are disabled.
+    pub nav_locked: bool,
     pub idle_left: i32,
     pub show_countdown: bool,
     pub notice: String,
@@ -31,16 +33,27 @@ pub struct View {
     pub search_query: String,
     pub hits: Vec<SearchHit>,
     pub search_hint: String,
+    /// The 单项事项 tab is chosen, and its rows (department headings, matters).
+    pub singles_open: bool,
+    pub singles: Vec<SingleRow>,
     // Guide (GuideAdapter) and identify (IdentifyAdapter).
     pub bundle_name: String,
     pub guide_title: String,
     pub matters: Vec<MatterRow>,
+    /// What the guide leads with: the merged materials and the time limit.
+    pub guide_lead: Vec<Section>,
+    /// The rest of the notice, after the sub-items.
     pub guide_sections: Vec<Section>,
     pub identify_hint: String,
+    /// Identity by QR: 0 off, 1 the camera is looking, 2 verifying; and what to do.
+    pub identify_qr_stage: i32,
+    pub identify_qr_hint: String,
     // Form (FormAdapter).
     pub fields: Vec<FieldRow>,
     pub auto_summary: String,
     pub phone: String,
+    /// The phone field's own missing flag (like the rows'), not an empty-string test.
+    pub phone_missing: bool,
     pub delivery: DeliveryChoice,
     pub profile: ProfilePrompt,
     pub profile_exists: bool,
@@ -62,6 +75,8 @@ pub struct View {
     pub receipt_qr: String,
     pub print_status: String,
     pub print_failed: bool,
+    /// The identity came from a phone (e-ID QR): there is no card on the reader to take.
+    pub no_card: bool,
     // Rating (RatingAdapter): 1 非常满意 … 5 非常不满意, 0 none yet.
     pub rating: i32,
     pub reasons: Vec<ReasonRow>,
@@ -77,6 +92,8 @@ pub struct View {
     pub service_since: String,
     // Maintenance (MaintAdapter).
     pub maint: super::maint::MaintView,
+    // 进度随时查 (ProgressAdapter).
+    pub progress: super::progress::ProgressView,
 }
 
 /// The material the big capture button photographs.
@@ -239,9 +256,10 @@ fn editor_view(sess: &crate::journey::Session, cat: &Catalog, elder: bool) -> Op
 }
 
 /// How many characters of a bundle's name a home tile holds: two tiles to a row (38 px
-/// type), one to a row in 长者版 (57 px type); see HomeScreen and BundleTile.
-const TILE_COLS: f32 = 11.0;
-const TILE_COLS_ELDER: f32 = 16.0;
+/// type), one to a row in 长者版 (57 px type), after the icon left of the name; see
+/// HomeScreen and BundleTile.
+const TILE_COLS: f32 = 10.0;
+const TILE_COLS_ELDER: f32 = 15.0;
 
 /// The guide's title on one line when it fits the screen in title type (20 characters,
 /// 13 in 长者版), else the name in balanced lines over "办事须知".
@@ -253,6 +271,12 @@ fn guide_title(bundle: &str, elder: bool) -> String {
     } else {
         format!("{}\n办事须知", super::lines::balance(bundle, cols))
     }
+}
+
+/// The notice's sections the guide shows first, above the sub-items: what to bring
+/// and how long it takes (the printed notice keeps its own order).
+fn leads_guide(heading: &str) -> bool {
+    heading.starts_with("需要准备的材料") || heading == "办理时限"
 }
 
 /// How many characters of body type a SectionCard's line holds (the guide, the review:
@@ -324,7 +348,7 @@ impl SiteFacts {
     pub fn defaults(progress_url: &str) -> Self {
         SiteFacts {
             progress_url: progress_url.into(),
-            online_app: "豫事办".into(),
+            online_app: crate::config::default_online_app(),
             deferral_days: crate::journey::DEFERRAL_DAYS,
             tz: chrono_tz::Asia::Shanghai,
         }
@@ -345,8 +369,15 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
         step: s.screen.step_index().map_or(-1, |i| i as i32),
         back_enabled: matches!(
             shown,
-            Screen::Guide | Screen::Identify | Screen::Form | Screen::Materials | Screen::Review | Screen::Help
+            Screen::Guide
+                | Screen::Identify
+                | Screen::Form
+                | Screen::Materials
+                | Screen::Review
+                | Screen::Help
+                | Screen::Progress
         ),
+        nav_locked: shown == Screen::Submitting,
         idle_left: shown_countdown(s) as i32,
         show_countdown: !matches!(
             shown,
@@ -362,6 +393,7 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
     };
     home(&mut v, s, cat);
     v.maint = super::maint::build(s);
+    v.progress = super::progress::build(s, &site.online_app);
     v.call_placed = s.help_called;
     if let Some(o) = &s.out_of_service {
         use chrono::TimeZone;
@@ -391,7 +423,7 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
                 .collect();
             // The same sections the printed 一次性告知书 carries; only built where shown,
             // not on every tick of every screen.
-            v.guide_sections = if shown != Screen::Guide {
+            let sections: Vec<Section> = if shown != Screen::Guide {
                 Vec::new()
             } else {
                 cat.notice(&sess.bundle_id, &sess.selected)
@@ -406,10 +438,17 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
                     })
                     .unwrap_or_default()
             };
+            (v.guide_lead, v.guide_sections) = sections.into_iter().partition(|x| leads_guide(&x.heading));
         }
         v.identify_hint = "正在等待读卡…… 读卡成功后自动进入下一步".into();
+        (v.identify_qr_stage, v.identify_qr_hint) = match s.eid {
+            crate::journey::EIdStage::Off => (0, "没带身份证？可出示手机上的电子证件二维码".into()),
+            crate::journey::EIdStage::Reading { left } => (1, format!("正在扫描二维码，请保持手机不动（{left} 秒）")),
+            crate::journey::EIdStage::Verifying => (2, "正在核验电子证件，请稍候……".into()),
+        };
         // The phone has its own box below the list.
         let mut rows: Vec<_> = sess.fields.iter().enumerate().filter(|(_, f)| f.key != "applicant.phone").collect();
+        let e_id = sess.applicant.as_ref().is_some_and(|a| a.doc.source == crate::journey::IdentitySource::EIdQr);
         // What is still to fill comes first, where the eye lands, not below the fold.
         rows.sort_by_key(|(_, f)| !f.missing());
         v.fields = rows
@@ -425,6 +464,8 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
                     src if f.editable() && src != FieldSource::Typed => {
                         format!("{} · 可修改", source_label(src)).into()
                     }
+                    // Identified by an e-ID code: the values came from the platform's check.
+                    FieldSource::Card if e_id => "来自电子证件".into(),
                     src => source_label(src).into(),
                 },
                 auto: f.source != FieldSource::Typed,
@@ -447,6 +488,8 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
         };
         v.auto_summary = super::lines::balance_each(&summary, small_cols(s.elder));
         v.phone = sess.phone().to_string();
+        v.phone_missing =
+            sess.fields.iter().find(|f| f.key == "applicant.phone").is_none_or(|f| f.value.trim().is_empty());
         v.delivery = match sess.delivery {
             crate::journey::Delivery::Post => DeliveryChoice::Post,
             crate::journey::Delivery::Window => DeliveryChoice::Window,
@@ -509,7 +552,8 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
             };
             v.review = vec![
                 section("办理事项", matters.join("\n")),
-                section("申请人", format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), sess.phone())),
+                // The phone masked like the ID number: people stand behind the citizen.
+                section("申请人", format!("{}  {}\n手机 {}", a.name, mask_id(&a.id_number), mask_phone(sess.phone()))),
                 section(
                     "材料",
                     v.materials.iter().map(|m| format!("· {}：{}", m.name, m.status)).collect::<Vec<_>>().join("\n"),
@@ -527,6 +571,7 @@ pub fn build_for(s: &State, cat: &Catalog, site: &SiteFacts) -> View {
                 v.review.insert(2, section("填写的信息", typed.join("\n")));
             }
         }
+        v.no_card = sess.applicant.as_ref().is_some_and(|a| a.doc.source != crate::journey::IdentitySource::Card);
         if let Some(r) = &sess.receipt {
             v.receipt_no = r.local_no.clone();
             v.receipt_qr = crate::receipt::progress_url(progress_url, &r.local_no);
@@ -589,14 +634,27 @@ const CATEGORIES: [Category; 2] = [Category::Personal, Category::Enterprise];
 
 fn home(v: &mut View, s: &State, cat: &Catalog) {
     let h = &s.home;
+    // In 长者版 three tabs share the width only with the count on a second line.
+    let tab = |category, name: &str, n: usize, selected| CategoryTab {
+        category,
+        label: format!("{name}（{n}）").into(),
+        lines: if s.elder { format!("{name}\n（{n}）") } else { format!("{name}（{n}）") }.into(),
+        selected,
+    };
     v.categories = CATEGORIES
         .iter()
-        .map(|c| CategoryTab {
-            category: category_id(*c),
-            label: format!("{}（{}）", c.label_zh(), cat.bundles.iter().filter(|b| b.category == *c).count()).into(),
-            selected: !h.keypad && h.category == *c,
+        .map(|c| {
+            let n = cat.bundles.iter().filter(|b| b.category == *c).count();
+            tab(category_id(*c), c.label_zh(), n, !h.keypad && !h.singles && h.category == *c)
         })
         .collect();
+    if !cat.singles().is_empty() {
+        v.categories.push(tab(HomeCategory::Single, "单项事项", cat.singles().len(), !h.keypad && h.singles));
+    }
+    v.singles_open = h.singles;
+    if h.singles {
+        v.singles = single_rows(cat);
+    }
     v.bundles = cat
         .bundles
         .iter()
@@ -616,6 +674,7 @@ fn home(v: &mut View, s: &State, cat: &Catalog) {
                 name_lines: super::lines::balance(&b.name, if s.elder { TILE_COLS_ELDER } else { TILE_COLS }).into(),
                 summary: b.summary.as_str().into(),
                 departments: depts.into(),
+                icon: super::icons::bundle_icon(b),
             }
         })
         .collect();
@@ -659,12 +718,44 @@ pub fn category_id(c: Category) -> HomeCategory {
     }
 }
 
-/// The catalog category a home tab stands for.
-pub fn category_of(c: HomeCategory) -> Category {
+/// The catalog category a home tab stands for; None for 单项事项.
+pub fn category_of(c: HomeCategory) -> Option<Category> {
     match c {
-        HomeCategory::Personal => Category::Personal,
-        HomeCategory::Enterprise => Category::Enterprise,
+        HomeCategory::Personal => Some(Category::Personal),
+        HomeCategory::Enterprise => Some(Category::Enterprise),
+        HomeCategory::Single => None,
     }
+}
+
+/// The 单项事项 tab: the standalone matters under their departments (departments in
+/// catalog order), each started by the same id a search hit for it carries.
+pub fn single_rows(cat: &Catalog) -> Vec<SingleRow> {
+    let mut departments: Vec<&str> = Vec::new();
+    for b in cat.singles() {
+        if !departments.contains(&b.lead_department.as_str()) {
+            departments.push(&b.lead_department);
+        }
+    }
+    let mut rows = Vec::new();
+    for d in departments {
+        let matters: Vec<_> = cat.singles().iter().filter(|b| b.lead_department == d).collect();
+        rows.push(SingleRow { heading: format!("{d}（{}）", matters.len()).into(), ..SingleRow::default() });
+        for b in matters {
+            let detail = b
+                .matters
+                .first()
+                .and_then(|c| cat.matter(c))
+                .map(|m| format!("{} · 承诺 {} 个工作日 · {}", m.kind, m.promised_days, m.fee))
+                .unwrap_or_default();
+            rows.push(SingleRow {
+                heading: Default::default(),
+                id: b.id.as_str().into(),
+                name: b.name.as_str().into(),
+                detail: detail.into(),
+            });
+        }
+    }
+    rows
 }
 
 /// The five 好差评 levels, best first.

@@ -27,6 +27,8 @@ pub enum Prompt {
     IdleWarning,
     OutOfService,
     Maintenance,
+    /// 进度随时查.
+    Progress,
     /// The card was read.
     TakeCard,
     /// The receipt came out of the printer.
@@ -50,7 +52,7 @@ const fn row(prompt: Prompt, id: &'static str, screen: Option<Screen>, text: &'s
 }
 
 /// The table. A screen's prompt says what to do there in the screen's own words.
-pub static TABLE: [Row; 19] = [
+pub static TABLE: [Row; 20] = [
     row(Prompt::Attract, "attract", Some(Screen::Attract), "欢迎使用政务服务自助终端，请点击屏幕开始办理。"),
     row(Prompt::Home, "home", Some(Screen::Home), "请选择要办理的事情，也可以用拼音首字母搜索。"),
     row(Prompt::Guide, "guide", Some(Screen::Guide), "请阅读办事须知，选好事项后，点击：我已了解，开始办理。"),
@@ -72,6 +74,12 @@ pub static TABLE: [Row; 19] = [
     ),
     row(Prompt::OutOfService, "out-of-service", Some(Screen::OutOfService), "本机暂停服务，请到窗口办理。"),
     row(Prompt::Maintenance, "maintenance", Some(Screen::Maintenance), "维护模式。"),
+    row(
+        Prompt::Progress,
+        "progress",
+        Some(Screen::Progress),
+        "查询办理进度：请刷身份证，或扫描回执上的二维码，或输入收件编号。",
+    ),
     row(Prompt::TakeCard, "take-card", None, "请取走您的身份证。"),
     row(Prompt::TakeReceipt, "take-receipt", None, "请取走回执。"),
     row(Prompt::Retake, "retake", None, "材料未拍清楚，请重新拍摄。"),
@@ -119,6 +127,7 @@ impl Prompt {
             Screen::InactivityWarning => Prompt::IdleWarning,
             Screen::OutOfService => Prompt::OutOfService,
             Screen::Maintenance => Prompt::Maintenance,
+            Screen::Progress => Prompt::Progress,
         }
     }
 }

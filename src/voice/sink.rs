@@ -6,7 +6,7 @@
 
 use super::{Player, Prompt, Utterance};
 use crate::config::VoiceMode;
-use crate::journey::{PrintState, Screen, SlotState, State};
+use crate::journey::{IdentitySource, PrintState, Screen, SlotState, State};
 use crate::runtime::{Snapshot, Snapshots};
 use std::sync::{Arc, Mutex};
 
@@ -31,7 +31,8 @@ impl Facts {
             screen: s.screen,
             elder: s.elder,
             replay: s.replay,
-            card_read: sess.is_some_and(|x| x.applicant.is_some()),
+            // A card on the reader, not a phone's e-ID QR (nothing to take then).
+            card_read: sess.and_then(|x| x.applicant.as_ref()).is_some_and(|a| a.doc.source == IdentitySource::Card),
             printed: sess.and_then(|x| x.receipt.as_ref()).is_some_and(|r| r.print == PrintState::Printed),
             failed: sess.map_or_else(Vec::new, |x| {
                 x.materials.iter().map(|m| matches!(m.state, SlotState::Failed(_))).collect()
@@ -95,6 +96,11 @@ impl Decider {
         }
         if screen_changed || elder_now {
             prompts.push(Prompt::for_screen(cur.screen));
+            // The card has lain on the reader since 身份: said again as the visit ends
+            // (the farewell's own prompt names the card and the receipt).
+            if cur.screen == Screen::Receipt && cur.card_read {
+                prompts.push(Prompt::TakeCard);
+            }
         }
         if cur.failed.iter().enumerate().any(|(i, &f)| f && !prev.failed.get(i).copied().unwrap_or(false)) {
             prompts.push(Prompt::Retake);

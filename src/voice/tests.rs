@@ -16,6 +16,7 @@ fn applicant() -> Applicant {
         birth_date: "19900307".into(),
         address: "河南省新乡市红旗区平原路100号".into(),
         valid_to: Some("20400101".into()),
+        doc: Default::default(),
     }
 }
 
@@ -188,11 +189,13 @@ fn the_sink_speaks_a_visit_in_elder_mode_and_never_personal_data() {
         Event::CaseQueued { local_no: "XX-0001-000001".into() },
         Event::ReceiptPrinted,
     ]);
-    assert_eq!(r.said(), [Prompt::Review, Prompt::Submitting, Prompt::Receipt, Prompt::TakeReceipt]);
+    assert_eq!(r.said(), [Prompt::Review, Prompt::Submitting, Prompt::Receipt, Prompt::TakeCard, Prompt::TakeReceipt]);
     r.events([Event::Tick(110)]);
     assert_eq!(r.said().last(), Some(&Prompt::IdleWarning), "the inactivity warning is spoken");
     r.events([Event::StillHere, Event::Next, Event::SkipRating]);
     assert_eq!(r.screen(), Screen::Farewell);
+    assert_eq!(r.said().last(), Some(&Prompt::Farewell));
+    assert!(Prompt::Farewell.text().contains("身份证") && Prompt::Farewell.text().contains("回执"));
     let said = r.rec.said();
     assert!(said.iter().all(|s| s.loud), "长者版: the louder setting");
     // Only texts of the table (the very same static strings), none of the citizen's data.
@@ -257,6 +260,7 @@ fn the_decider_interrupts_on_a_new_screen_only() {
     assert_eq!(d.next(facts(Screen::Submitting, false)), None, "the first state is only remembered");
     let u = d.next(facts(Screen::Receipt, false)).unwrap();
     assert!(u.interrupt && u.loud);
+    assert_eq!(u.prompts, [Prompt::Receipt, Prompt::TakeCard], "the card on the reader, named on the receipt screen");
     let u = d.next(facts(Screen::Receipt, true)).unwrap();
     assert_eq!(u.prompts, [Prompt::TakeReceipt]);
     assert!(!u.interrupt, "请取走回执 follows the receipt screen's prompt");

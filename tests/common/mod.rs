@@ -31,7 +31,11 @@ pub fn eventually<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
 fn is_touchable(e: &ElementHandle) -> bool {
     matches!(
         e.accessible_role(),
-        Some(i_slint_backend_testing::AccessibleRole::Button | i_slint_backend_testing::AccessibleRole::Checkbox)
+        Some(
+            i_slint_backend_testing::AccessibleRole::Button
+                | i_slint_backend_testing::AccessibleRole::Checkbox
+                | i_slint_backend_testing::AccessibleRole::RadioButton
+        )
     )
 }
 
@@ -270,6 +274,17 @@ impl Driver {
         })
     }
 
+    /// Whether the button, check box or radio button labelled `label` is enabled and
+    /// whether it is checked, as a screen reader sees them (None: not on screen).
+    pub fn control_state(&self, label: &str) -> Option<(bool, bool)> {
+        let label = label.to_string();
+        self.on_ui(move |app| {
+            ElementHandle::find_by_accessible_label(app, &label)
+                .find(is_touchable)
+                .map(|e| (e.accessible_enabled() != Some(false), e.accessible_checked() == Some(true)))
+        })
+    }
+
     /// Physical box (x, y, w, h) of the first element labelled `label`.
     pub fn rect_of(&self, label: &str) -> (u32, u32, u32, u32) {
         let label = label.to_string();
@@ -328,6 +343,8 @@ pub struct Harness {
 pub struct Hands {
     pub reader: Arc<kiosk_hardware::idcard::Emulator>,
     pub printer: kiosk_hardware::printer::VirtualPrinterHandle,
+    /// The emulated 高拍仪: `hold` a frame under it (a QR on a phone), `take_away` after.
+    pub camera: kiosk_hardware::scanner::emulator::CameraLink,
     /// The embedded platform simulator (cases, heartbeats, help calls, commands).
     pub sim: Arc<intake_sim::Sim>,
     pub terminal_id: String,
@@ -369,6 +386,7 @@ pub fn run_in<R: Send + 'static>(
     let hands = Hands {
         reader: rig.idcard.clone().expect("emulated ID-card reader on a pty"),
         printer: rig.printer.as_ref().expect("virtual ESC/POS printer on a pty").handle.clone(),
+        camera: rig.camera.clone().expect("emulated document camera"),
         sim: k.sim.as_ref().expect("embedded simulator").sim.clone(),
         terminal_id: cfg.terminal.id.clone(),
         voice,

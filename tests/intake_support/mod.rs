@@ -44,6 +44,7 @@ pub fn sample_case(local_no: &str) -> CaseSubmission {
             birth_date: "19900307".into(),
             address: "河南省新乡市红旗区平原路1号".into(),
             phone: "13800000000".into(),
+            ..Default::default()
         },
         form: Vec::new(),
         delivery: "window".into(),

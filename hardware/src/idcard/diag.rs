@@ -2,7 +2,7 @@
 
 use super::driver::{SamConfig, SamReader};
 use super::tables::today_cn;
-use super::{IdCardError, IdCardReader, Validity};
+use super::{CardKind, IdCardError, IdCardReader, Validity};
 use crate::pii::{mask_id, mask_name};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -14,9 +14,18 @@ fn mask_text(s: &str) -> String {
     format!("{keep}{}", "*".repeat(n.saturating_sub(3)))
 }
 
+/// A 通行证 number (9 characters, e.g. H60123456): the letter and the last 2 kept.
+fn mask_pass(s: &str) -> String {
+    let c: Vec<char> = s.chars().collect();
+    if c.len() < 5 {
+        return "*".repeat(c.len());
+    }
+    format!("{}{}{}", c[0], "*".repeat(c.len() - 3), c[c.len() - 2..].iter().collect::<String>())
+}
+
 /// Opens `port` at `baud`, waits up to `timeout` for a card and returns it as JSON.
 /// Unless `reveal`, the number is masked with `pii::mask_id` (and name and address are
-/// masked too). Errors carry the SW3 meaning (e.g. "SW3 41 读证/卡操作失败 / card read failed").
+/// masked too, and a 'J' card's pass number). Errors carry the SW3 meaning (e.g. "SW3 41 读证/卡操作失败 / card read failed").
 pub fn diag_read_one(port: &str, baud: u32, reveal: bool, timeout: Duration) -> Result<serde_json::Value, IdCardError> {
     let cfg = SamConfig { exclusive: true, ..SamConfig::new(port, baud) };
     let mut reader = SamReader::connect(cfg)?;
@@ -46,6 +55,7 @@ pub fn diag_read_one(port: &str, baud: u32, reveal: bool, timeout: Duration) -> 
         .iter()
         .map(|p| json!({ "problem": format!("{p:?}"), "message_zh": p.citizen_message_zh(), "message_en": p.citizen_message_en() }))
         .collect();
+    let foreign = matches!(card.kind, CardKind::ForeignPermanentOld | CardKind::ForeignPermanent2023);
     Ok(json!({
         "port": port,
         "baud": baud,
@@ -62,6 +72,13 @@ pub fn diag_read_one(port: &str, baud: u32, reveal: bool, timeout: Duration) -> 
         "authority": card.authority,
         "valid_from": card.valid_from,
         "valid_to": match &card.valid_to { Validity::LongTerm => "长期".to_string(), Validity::Until(d) => d.clone() },
+        // Only the layouts that carry them have these ('J': pass, issue count; 'I'/'Y':
+        // nationality; 'Y': renewal count; 'I': card version); null otherwise.
+        "pass_number": card.supplement.pass_number.as_deref().map(|p| m(p, mask_pass)),
+        "issue_count": card.supplement.issue_count,
+        "nationality": foreign.then(|| card.nation.clone()),
+        "renewal_count": card.supplement.renewal_count,
+        "card_version": card.supplement.card_version,
         "photo_wlt_bytes": card.photo_wlt.len(),
         "problems": problems,
         "masked": !reveal,

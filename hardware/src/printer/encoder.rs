@@ -158,7 +158,7 @@ impl Enc {
             None => {
                 // A name is never printed as '?': draw the whole line, keeping it on one line.
                 let (w, h) = (self.size.0 as u32, self.size.1 as u32);
-                let img = font::text_raster(&line, w, h, self.bold, self.profile.dots);
+                let img = font::text_raster(&line, w, h, self.bold, self.profile.print_dots());
                 let cmd = raster_bands(&img, font::CELL_H * h + font::LINE_GAP);
                 self.raw(&cmd);
             }
@@ -174,13 +174,13 @@ impl Enc {
             qrcode::bits::encode_auto(data.as_bytes(), qrcode::EcLevel::M).map(|b| b.version().width() as u32);
         match modules {
             Ok(m) if self.profile.native_qr && data.len() <= 7089 => {
-                let size = qr_module_size(m, self.profile.dots);
+                let size = qr_module_size(m, self.profile.print_dots());
                 let opt = QRCodeOption::new(QRCodeModel::Model2, size, QRCodeCorrectionLevel::M);
                 // The printer moves to a new line after the symbol: no LF.
                 ok(self.p.qrcode_option(data, opt));
             }
             Ok(m) => {
-                let size = qr_module_size(m, self.profile.dots) as u32;
+                let size = qr_module_size(m, self.profile.print_dots()) as u32;
                 if let Some(img) = qr_bitmap(data, size) {
                     let cmd = raster_bands(&img, 1);
                     self.raw(&cmd);
@@ -198,13 +198,19 @@ impl Enc {
         } else {
             Bitmap::unpack(width, height, bits)
         };
-        let img = img.crop(0, 0, img.w.min(self.profile.dots), img.h);
+        let img = img.crop(0, 0, img.w.min(self.profile.print_dots()), img.h);
         let cmd = raster_bands(&img, 1);
         self.raw(&cmd);
     }
 
     fn cut(&mut self) {
-        ok(self.p.feeds(self.profile.cut_feed_lines));
+        // ESC J n: just the print-line-to-blade distance, in dots (at most 255 a command).
+        let mut left = self.profile.cut_feed_dots();
+        while left > 0 {
+            let n = left.min(255);
+            self.raw(&[ESC, b'J', n as u8]);
+            left -= n;
+        }
         match self.profile.cutter {
             Cutter::Partial => self.raw(&[GS, b'V', 1]),
             Cutter::Full => self.raw(&[GS, b'V', 0]),
@@ -246,14 +252,14 @@ pub fn encode_parts(doc: &Document, profile: &PrinterProfile) -> Vec<Vec<u8>> {
                 e.set_bold(*bold);
                 e.set_size(*width, *height);
                 // Same breaking as Document::printed_text.
-                let cols = (profile.columns / u32::from((*width).clamp(1, 8))) as usize;
+                let cols = (profile.print_columns() / u32::from((*width).clamp(1, 8))) as usize;
                 for line in text.split('\n').flat_map(|l| super::wrap::wrap(l, cols)) {
                     e.text_line(&line);
                 }
             }
             Block::Rule => {
-                let mut img = Bitmap::new(profile.dots, 12);
-                for x in 0..profile.dots {
+                let mut img = Bitmap::new(profile.print_dots(), 12);
+                for x in 0..profile.print_dots() {
                     img.set(x, 5);
                     img.set(x, 6);
                 }
@@ -274,9 +280,20 @@ pub fn encode_parts(doc: &Document, profile: &PrinterProfile) -> Vec<Vec<u8>> {
     parts
 }
 
-/// One print job as parts: `ESC @`, the blocks, and a cut if the document has none.
+/// `GS L` (left margin) and `GS W` (print area width) for the profile's side margins.
+/// Both are `nL nH` in motion units (one dot here); `ESC @` resets them, so every job
+/// sends them again.
+pub fn margin_commands(profile: &PrinterProfile) -> Vec<u8> {
+    let (l, w) = (profile.margin_dots(), profile.print_dots());
+    vec![GS, b'L', l as u8, (l >> 8) as u8, GS, b'W', w as u8, (w >> 8) as u8]
+}
+
+/// One print job as parts: `ESC @` with the margins, the blocks, and a cut if the
+/// document has none.
 pub fn encode_job_parts(doc: &Document, profile: &PrinterProfile) -> Vec<Vec<u8>> {
-    let mut parts = vec![vec![ESC, b'@']];
+    let mut init = vec![ESC, b'@'];
+    init.extend(margin_commands(profile));
+    let mut parts = vec![init];
     parts.extend(encode_parts(doc, profile));
     if !matches!(doc.blocks.last(), Some(Block::Cut)) {
         parts.extend(encode_parts(&Document::new().cut(), profile));
@@ -284,7 +301,7 @@ pub fn encode_job_parts(doc: &Document, profile: &PrinterProfile) -> Vec<Vec<u8>
     parts
 }
 
-/// One print job: `ESC @`, the blocks, and a cut if the document has none.
+/// One print job: `ESC @`, the margins, the blocks, and a cut if the document has none.
 pub fn encode_job(doc: &Document, profile: &PrinterProfile) -> Vec<u8> {
     encode_job_parts(doc, profile).concat()
 }

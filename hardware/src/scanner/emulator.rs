@@ -2,7 +2,7 @@
 //! with under-exposed frames after each connect and a plug that tests can pull.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 
@@ -15,6 +15,9 @@ use super::ScannerError;
 pub struct CameraLink {
     present: Arc<AtomicBool>,
     grabs: Arc<AtomicU64>,
+    /// What a hand holds under the camera (a phone's QR code …), served instead of the
+    /// camera's own frames while set.
+    held: Arc<Mutex<Option<Vec<RgbImage>>>>,
 }
 
 impl CameraLink {
@@ -23,6 +26,14 @@ impl CameraLink {
     }
     pub fn plug(&self) {
         self.present.store(true, Ordering::SeqCst);
+    }
+    /// Holds `frames` under the camera (served in turn) until [`CameraLink::take_away`].
+    pub fn hold(&self, frames: Vec<RgbImage>) {
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(frames);
+    }
+    /// Takes the held frames away: the camera sees its own material again.
+    pub fn take_away(&self) {
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
     /// Frames delivered so far, including those discarded while settling.
     pub fn frames_grabbed(&self) -> u64 {
@@ -43,7 +54,11 @@ pub struct EmulatedCamera {
 
 impl EmulatedCamera {
     pub fn new(frames: Vec<RgbImage>) -> Self {
-        let link = CameraLink { present: Arc::new(AtomicBool::new(true)), grabs: Arc::new(AtomicU64::new(0)) };
+        let link = CameraLink {
+            present: Arc::new(AtomicBool::new(true)),
+            grabs: Arc::new(AtomicU64::new(0)),
+            held: Arc::new(Mutex::new(None)),
+        };
         EmulatedCamera { frames, next: 0, link, open: false, settle_frames: 6, settle_left: 0 }
     }
 
@@ -94,12 +109,14 @@ impl Camera for EmulatedCamera {
         if !self.open {
             return Err(ScannerError::Disconnected);
         }
-        if self.frames.is_empty() {
+        let held = self.link.held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let frames = held.as_ref().filter(|f| !f.is_empty()).unwrap_or(&self.frames);
+        if frames.is_empty() {
             return Err(ScannerError::Capture("no frames loaded".into()));
         }
         self.link.grabs.fetch_add(1, Ordering::SeqCst);
-        let mut frame = self.frames[self.next % self.frames.len()].clone();
-        self.next = (self.next + 1) % self.frames.len();
+        let mut frame = frames[self.next % frames.len()].clone();
+        self.next = (self.next + 1) % frames.len();
         if self.settle_left > 0 {
             let gain = 1.0 - self.settle_left as f32 / (self.settle_frames as f32 + 1.0);
             for c in frame.iter_mut() {

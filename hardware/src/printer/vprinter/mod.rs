@@ -157,6 +157,8 @@ impl Engine {
         self.chinese = true;
         self.page.spacing = None;
         self.page.line = Default::default();
+        let w = self.page.width;
+        self.page.set_margins(Some(0), Some(w));
     }
 
     /// Paper used: runs the roll out mid-job when `paper_left` says so.
@@ -261,6 +263,7 @@ impl Engine {
         let width = self.page.width;
         let page = std::mem::replace(&mut self.page, Page::new(width));
         self.page.spacing = page.spacing;
+        self.page.set_margins(Some(page.margin), Some(page.area));
         self.receipts.push(Receipt {
             width: page.width,
             height: page.height(),

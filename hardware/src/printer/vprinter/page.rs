@@ -19,11 +19,15 @@ pub struct Page {
     pub line: Line,
     /// Set by ESC 3; None = default (text height + gap).
     pub spacing: Option<u32>,
+    /// Left margin (GS L) and print area width (GS W), in dots: lines are laid out in
+    /// `margin..margin + area`.
+    pub margin: u32,
+    pub area: u32,
 }
 
 impl Page {
     pub fn new(width: u32) -> Self {
-        Page { width, dots: Vec::new(), line: Line::default(), spacing: None }
+        Page { width, dots: Vec::new(), line: Line::default(), spacing: None, margin: 0, area: width }
     }
 
     pub fn height(&self) -> u32 {
@@ -44,9 +48,11 @@ impl Page {
     pub fn place(&mut self, img: &Bitmap, align: Align) -> u32 {
         let y0 = self.height();
         self.advance(img.h);
-        let x0 = x_for(align, self.width, img.w.min(self.width));
+        // What does not fit the print area is not printed, as on a real head.
+        let w = img.w.min(self.area);
+        let x0 = self.margin + x_for(align, self.area, w);
         for y in 0..img.h {
-            for x in 0..img.w.min(self.width - x0) {
+            for x in 0..w {
                 if img.get(x, y) {
                     self.dots[((y0 + y) * self.width + x0 + x) as usize] = 1;
                 }
@@ -59,7 +65,7 @@ impl Page {
     /// Returns rows added by a wrap.
     pub fn push(&mut self, item: Bitmap, align: Align) -> u32 {
         let mut added = 0;
-        if self.line.width + item.w > self.width && !self.line.items.is_empty() {
+        if self.line.width + item.w > self.area && !self.line.items.is_empty() {
             added = self.print_line(align);
         }
         self.line.width += item.w;
@@ -75,7 +81,7 @@ impl Page {
             Some(s) => s.max(content),
             None => content + font::LINE_GAP,
         };
-        let mut row = Bitmap::new(self.line.width.min(self.width), pitch);
+        let mut row = Bitmap::new(self.line.width.min(self.area), pitch);
         let mut x = 0;
         for item in &self.line.items {
             row.blit(item, x, content - item.h);
@@ -86,6 +92,17 @@ impl Page {
             return self.advance(pitch);
         }
         self.place(&row, align)
+    }
+
+    /// Sets the margins as GS L / GS W do: the area shrinks to fit the line.
+    pub fn set_margins(&mut self, margin: Option<u32>, area: Option<u32>) {
+        if let Some(m) = margin {
+            self.margin = m.min(self.width - 8);
+        }
+        if let Some(a) = area {
+            self.area = a;
+        }
+        self.area = self.area.clamp(8.min(self.width - self.margin), self.width - self.margin);
     }
 
     /// The page as a white-background 8-bit PNG, `width` dots wide.

@@ -284,7 +284,18 @@ impl Engine {
                 self.ignored += 1;
                 fixed(b, 3)
             }
-            b'L' | b'W' | b'P' | b'$' | b'\\' => {
+            b'L' | b'W' => {
+                // Left margin / print area width, nL nH in dots (motion unit = one dot).
+                fixed(b, 4)?;
+                let n = le16(b, 2)? as u32;
+                if cmd == b'L' {
+                    self.page.set_margins(Some(n), None);
+                } else {
+                    self.page.set_margins(None, Some(n));
+                }
+                Some(4)
+            }
+            b'P' | b'$' | b'\\' => {
                 self.ignored += 1;
                 fixed(b, 4)
             }

@@ -13,8 +13,8 @@
 //!   (`maintenance.locked`), a PIN set (`pin.set`). Entering maintenance mode after a
 //!   right PIN is the caller's to audit (`maintenance.enter`).
 
-use super::audit::{AuditEvent, Outcome};
-use super::{Actor, Role};
+use crate::ops::audit::{AuditEvent, Outcome};
+use crate::ops::{Actor, Role};
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};

@@ -6,9 +6,9 @@
 //! unplugged or hung device answers in seconds. A device a citizen's session holds is
 //! reported busy, never waited for. Nothing here panics on a device's answer.
 
-use super::{SelfTestKind, SelfTestReport, Step};
+use super::{Devices, PreviewFrame};
 use crate::intake::{IntakeClient, IntakeError};
-use crate::runtime::{Devices, PreviewFrame};
+use crate::ops::{SelfTestKind, SelfTestReport, Step};
 use kiosk_hardware::idcard::{tables, CardKind, CardProblem, IdCard, Validity};
 use kiosk_hardware::pii::{mask_id, mask_name};
 use kiosk_hardware::printer::{PrinterProfile, PrinterStatus};
@@ -27,6 +27,8 @@ pub struct Facts {
     /// The signed ping and the clock skew; None when there is no client (CLI direct).
     pub client: Option<IntakeClient>,
     pub terminal_id: String,
+    /// The configured time zone (the test page's time), whatever the OS zone is.
+    pub tz: chrono_tz::Tz,
 }
 
 /// Time limits of the steps. `Limits::default()` is what [`run`] uses.
@@ -350,7 +352,7 @@ async fn printer(devices: &Devices, facts: &Facts, limits: &Limits) -> SelfTestR
     let (profile, note) = resolve_profile(reported, &facts.printer_profile);
     let name =
         if facts.printer_profile.trim().is_empty() { profile.name.clone() } else { facts.printer_profile.clone() };
-    let now = crate::clock::now(chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M:%S").to_string();
+    let now = crate::clock::now(facts.tz).format("%Y-%m-%d %H:%M:%S").to_string();
     let page = crate::receipt::testpage::test_page(&facts.terminal_id, &name, &profile, &now);
     let native = if profile.native_qr { "原生二维码" } else { "二维码（本型号以图像打印）" };
     let mut content = format!(

@@ -1,10 +1,12 @@
 //! The controllers on a headless window: typed callbacks become journey events, and
 //! snapshots change the adapters in place, a tick only the countdown.
 
-use super::*;
 use crate::catalog::Catalog;
+use crate::journey::Event;
 use crate::journey::{self, Ctx, Delivery, Screen, State, Timing};
 use crate::runtime::{PreviewFrame, Snapshot};
+use crate::ui::*;
+use slint::{ComponentHandle, Model, ModelRc};
 use std::sync::Arc;
 
 const URL: &str = "https://example.invalid/p";
@@ -34,6 +36,8 @@ fn typed_callbacks_become_journey_events() {
     assert_eq!(next(), Some(Event::StartBundle("newborn".into())));
     start.invoke_select_category(HomeCategory::Enterprise);
     assert_eq!(next(), Some(Event::HomeCategory(crate::catalog::Category::Enterprise)));
+    start.invoke_select_category(HomeCategory::Single);
+    assert_eq!(next(), Some(Event::HomeSingles), "the 单项事项 tab");
     start.invoke_search_letter("x".into());
     assert_eq!(next(), Some(Event::SearchKey('x')));
     start.invoke_search_letter("?".into());

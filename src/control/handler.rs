@@ -3,13 +3,14 @@
 //! while a citizen is served), the queue, the audit log, and pause / resume through the
 //! journey loop, which owns the screen.
 
-use super::audit::{AuditEvent, Outcome};
-use super::{selftest, Actor, Ops, SelfTestKind};
+use super::{Answer, BoxFuture, Handler, QueueAction, Request};
 use crate::catalog::CatalogCell;
 use crate::config::Config;
-use crate::control::{Answer, BoxFuture, Handler, QueueAction, Request};
 use crate::diag::{self, Source};
 use crate::journey::DeviceHealth;
+use crate::ops::audit::{AuditEvent, Outcome};
+use crate::ops::{Actor, Ops, SelfTestKind};
+use crate::runtime::selftest;
 use crate::runtime::{Control, ControlTx, Devices};
 use crate::store::Store;
 use std::sync::atomic::{AtomicBool, Ordering};
