@@ -1092,3 +1092,18 @@ pub enum Effect {
         detail: String,
     },
 }
+
+/// The card holder the journey's, the views' and the voice's unit tests use (made-up
+/// data with a 生僻字 in the name).
+#[cfg(test)]
+pub fn sample_applicant() -> Applicant {
+    Applicant {
+        name: "张晓𠮷".into(),
+        id_number: "410702199003070046".into(),
+        sex: "女".into(),
+        birth_date: "19900307".into(),
+        address: "河南省新乡市红旗区平原路100号".into(),
+        valid_to: Some("20400101".into()),
+        doc: Default::default(),
+    }
+}

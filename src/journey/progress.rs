@@ -343,15 +343,7 @@ mod tests {
 
     /// A card's holder (sample data).
     fn applicant() -> Applicant {
-        Applicant {
-            name: "张晓𠮷".into(),
-            id_number: "410702199003070046".into(),
-            sex: "女".into(),
-            birth_date: "19900307".into(),
-            address: "河南省新乡市红旗区平原路100号".into(),
-            valid_to: Some("20400101".into()),
-            doc: Default::default(),
-        }
+        crate::journey::sample_applicant()
     }
 
     fn lookup(s: &State) -> &Lookup {

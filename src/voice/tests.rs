@@ -9,15 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 fn applicant() -> Applicant {
-    Applicant {
-        name: "张晓𠮷".into(),
-        id_number: "410702199003070046".into(),
-        sex: "女".into(),
-        birth_date: "19900307".into(),
-        address: "河南省新乡市红旗区平原路100号".into(),
-        valid_to: Some("20400101".into()),
-        doc: Default::default(),
-    }
+    crate::journey::sample_applicant()
 }
 
 /// Personal data a prompt must never hold: the sample citizen's and the demo card's.
